@@ -1,0 +1,311 @@
+"""Stage 6: hits -> an extractive `Answer`, faithful by construction.
+
+The answer is made of sentences (or table rows) copied from the documents, each introduced by who published
+it and when, each followed by `[n]` tied to a citation whose `quote` is exactly `text[start:end]`. Nothing is
+paraphrased, so no figure or wording can appear that the documents do not hold.
+
+Choosing is the work: every sentence of the best passages is scored for how much of the question it covers,
+and thrown out when it cannot be the answer (a "how many" question answered without a count, a 2019
+question answered with an undated figure, a question about one area answered from a document about
+another). When nothing is left the answer is `no_answer`, never a guess.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import asdict, dataclass, field
+
+from . import config
+from .chunking import split_units
+from .index import Index, normalise_for_search, tokenize
+from .question import Question, figures, overlaps, periods
+from .retrieval import Hit
+
+DOC_TYPE_LABELS = {
+    "press_release": "press release", "guidance": "guidance", "statistics": "statistics", "faq": "FAQ",
+    "statement": "statement", "news": "news",
+}
+NO_ANSWER_TEXT = ("The documents I can search don't answer this{detail}. Rather than guess, I'd suggest checking "
+                  "the publisher's website or asking them directly.")
+
+
+@dataclass
+class Citation:
+    n: int
+    source: str
+    title: str
+    publisher: str | None
+    published: str | None
+    url: str | None
+    quote: str
+    start: int
+    end: int
+    score: float
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    question: str
+    status: str  # answered | refused | no_answer
+    answer: str
+    citations: list[Citation] = field(default_factory=list)
+    reason: str | None = None
+    latency_ms: float = 0.0
+    steps: dict[str, float] = field(default_factory=dict)  # milliseconds per pipeline step
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "status": self.status,
+            "answer": self.answer,
+            "citations": [c.to_dict() for c in self.citations],
+            "reason": self.reason,
+            "latency_ms": round(self.latency_ms, 1),
+        }
+
+
+@dataclass
+class Unit:
+    """One candidate sentence or table row, with what is needed to judge and cite it."""
+
+    hit: Hit
+    start: int  # offsets in the document text
+    end: int
+    text: str
+    header: str = ""  # table header row, for rows
+    header_start: int | None = None
+    score: float = 0.0
+
+    @property
+    def chunk(self):
+        return self.hit.chunk
+
+
+def no_answer(question: str, detail: str = "") -> Answer:
+    return Answer(question=question, status="no_answer", answer=NO_ANSWER_TEXT.format(detail=detail),
+                  reason="not_in_documents")
+
+
+# --- choosing ------------------------------------------------------------------------------------------
+
+def compose(index: Index, q: Question, hits: list[Hit]) -> Answer:
+    units = [u for hit in hits for u in _units(index, hit)]
+    idf = _idf(index)
+    terms = _stems(q.resolved)
+    for u in units:
+        u.score = _score(q, u, terms, idf)
+    candidates = sorted((u for u in units if u.score > 0 and _acceptable(q, u, index)),
+                        key=lambda u: u.score, reverse=True)
+    if not candidates or candidates[0].score < MIN_SCORE:
+        return no_answer(q.text)
+    chosen = _choose(q, candidates)
+    return _render(index, q, chosen)
+
+
+MIN_SCORE = 0.45
+
+
+def _units(index: Index, hit: Hit) -> list[Unit]:
+    chunk = hit.chunk
+    spans = split_units(chunk.text, 0, len(chunk.text), chunk.kind)
+    out = []
+    header, header_start = "", None
+    if chunk.kind == "table":
+        if chunk.context:
+            header = chunk.context.splitlines()[-1]
+            doc_text = index.document_text(chunk.source)
+            found = doc_text.rfind(header, 0, chunk.start)
+            header_start = found if found >= 0 else None
+        elif spans:
+            header, header_start = chunk.text[spans[0][0]:spans[0][1]], chunk.start + spans[0][0]
+            spans = spans[1:]
+    for s, e in spans:
+        out.append(Unit(hit, chunk.start + s, chunk.start + e, chunk.text[s:e], header, header_start))
+    return out
+
+
+def _idf(index: Index) -> dict[str, float]:
+    return index.lexical().idf
+
+
+def _stems(text: str) -> list[str]:
+    return list(dict.fromkeys(tokenize(text)))
+
+
+def _score(q: Question, u: Unit, terms: list[str], idf: dict[str, float]) -> float:
+    """Share of the question's (IDF-weighted) words that the sentence, or failing that its surroundings,
+    contains; nudged by the retrieval score and by the kind of answer wanted."""
+    if not terms:
+        return 0.0
+    own = set(_stems(u.text + " " + u.header))
+    around = set(_stems(" ".join((u.chunk.title, " ".join(u.chunk.headings), u.chunk.context))))
+    total = sum(idf.get(t, 1.0) for t in terms)
+    covered = sum(idf.get(t, 1.0) * (1.0 if t in own else 0.45 if t in around else 0.0) for t in terms)
+    score = covered / total
+    score += 0.25 * u.hit.dense
+    score += 0.08 * _bigrams(q.resolved, u.text)
+    figs = figures(u.text)
+    if q.wants in ("count", "rate", "duration") and any(f.kind == q.wants for f in figs):
+        score += 0.12
+    if q.wants == "wording" and re.search(r"[\"“”]", u.text + u.chunk.context):
+        score += 0.12
+    if u.text.rstrip().endswith(":"):
+        score -= 0.2  # a lead-in ("X said:") introduces an answer, it is not one
+    return score
+
+
+def _bigrams(question: str, text: str) -> float:
+    qs = tokenize(question)
+    ts = tokenize(text)
+    pairs = set(zip(qs, qs[1:], strict=False))
+    if not pairs:
+        return 0.0
+    return len(pairs & set(zip(ts, ts[1:], strict=False))) / len(pairs)
+
+
+def _acceptable(q: Question, u: Unit, index: Index) -> bool:
+    """Hard checks: a sentence that fails one of these cannot answer the question, however similar it is."""
+    figs = figures(u.text)
+    if q.wants in ("count", "rate") and not any(f.kind == q.wants for f in figs):
+        return False
+    if q.wants == "count" and not _measure_present(q, u):
+        return False
+    if q.periods and not overlaps(q.periods, _unit_periods(u)):
+        return False
+    return not (q.wants in ("count", "rate") and not _names_present(q, u, index))
+
+
+def _unit_periods(u: Unit) -> list:
+    """The dates a sentence is about: its own, else its table header's or headings', else publication."""
+    own = periods(u.text)
+    if own:
+        return own
+    around = periods(" ".join((u.header, u.chunk.context, " ".join(u.chunk.headings[1:]))))
+    if around:
+        return around
+    if u.chunk.published:
+        day = dt.date.fromisoformat(u.chunk.published)
+        return [(day - dt.timedelta(days=366), day)]
+    return []
+
+
+_COUNT_HEAD = re.compile(r"\bhow many\s+(?:of\s+)?((?:[\w'’-]+\s+){0,5}?[\w'’-]+?)\s+(?:did|do|does|were|was|are|is|"
+                         r"have|has|had|will|would|could|can|live|lived|living|received?|made|make|in|at|on|"
+                         r"during|under|between|across|for|\?|$)", re.I)
+
+
+def _measure_present(q: Question, u: Unit) -> bool:
+    """For "how many X", the sentence must count X (or its table must): '31 disclosures', not '31 days'."""
+    m = _COUNT_HEAD.search(q.text) or _COUNT_HEAD.search(q.resolved)
+    if not m:
+        return True
+    head = _stems(m.group(1))
+    if not head or head[-1] in ("them", "they", "those", "these"):
+        return True
+    context = " ".join((u.text, u.header, u.chunk.context, " ".join(u.chunk.headings)))
+    return head[-1] in set(_stems(context))
+
+
+def _names_present(q: Question, u: Unit, index: Index) -> bool:
+    """A figure is about a place or body: a question naming one is answered only from a document naming it."""
+    if not q.names:
+        return True
+    text = normalise_for_search(index.document_text(u.chunk.source) + " " + u.chunk.title)
+    return all(normalise_for_search(name) in text for name in q.names)
+
+
+def _choose(q: Question, candidates: list[Unit]) -> list[Unit]:
+    """The best sentence, plus close runners-up that add a different figure or a different source, so that
+    figures from different dates or places are shown side by side rather than one silently picked."""
+    best = candidates[0]
+    chosen = [best]
+    seen_figures = {f.text for f in figures(best.text)}
+    for u in candidates[1:]:
+        if len(chosen) >= config.MAX_ANSWER_UNITS or u.score < 0.85 * best.score:
+            break
+        if q.wants == "wording" and u.chunk.id != best.chunk.id:
+            continue
+        new_figures = {f.text for f in figures(u.text)} - seen_figures
+        if any(_same_text(u, c) for c in chosen) or (q.wants in ("count", "rate") and not new_figures):
+            continue
+        chosen.append(u)
+        seen_figures |= new_figures
+    return chosen
+
+
+def _same_text(a: Unit, b: Unit) -> bool:
+    return _plain(a.text).lower() == _plain(b.text).lower()
+
+
+# --- writing -------------------------------------------------------------------------------------------
+
+def _render(index: Index, q: Question, chosen: list[Unit]) -> Answer:
+    # Newest publication first: where a figure was revised, the current one leads.
+    chosen = sorted(chosen, key=lambda u: (u is not chosen[0], -_date_key(u.chunk.published)))
+    citations: list[Citation] = []
+    lines: list[str] = []
+    for u in chosen:
+        doc_text = index.document_text(u.chunk.source)
+        start = u.header_start if u.header_start is not None and u.header else u.start
+        quote = doc_text[start:u.end]
+        n = next((c.n for c in citations if c.source == u.chunk.source and c.start == start and c.end == u.end),
+                 len(citations) + 1)
+        if n > len(citations):
+            citations.append(Citation(
+                n=n, source=u.chunk.source, title=u.chunk.title, publisher=u.chunk.publisher,
+                published=u.chunk.published, url=u.chunk.url, quote=quote, start=start, end=u.end,
+                score=round(u.score, 3)))
+        lines.append(f"{_attribution(u)}: “{_unit_text(u)}” [{n}]")
+    if len(lines) == 1:
+        text = lines[0]
+    else:
+        text = "The documents say:\n" + "\n".join(f"- {line}" for line in lines)
+    return Answer(question=q.text, status="answered", answer=text, citations=citations)
+
+
+def _date_key(published: str | None) -> float:
+    return dt.date.fromisoformat(published).toordinal() if published else -math.inf
+
+
+def _attribution(u: Unit) -> str:
+    c = u.chunk
+    who = c.publisher or f"“{c.title}”"
+    kind = DOC_TYPE_LABELS.get(c.doc_type or "", "")
+    when = _long_date(c.published) if c.published else "undated"
+    detail = f"{kind}, {when}" if kind else when
+    section = c.headings[-1] if c.kind == "table" and c.headings else ""
+    return f"According to {who} ({detail}){', ' + section if section else ''}"
+
+
+def _long_date(iso: str) -> str:
+    d = dt.date.fromisoformat(iso)
+    return f"{d.day} {d.strftime('%B %Y')}"
+
+
+def _unit_text(u: Unit) -> str:
+    if not u.header:
+        return _plain(u.text)
+    heads = [c.strip() for c in _plain_cells(u.header)]
+    cells = [c.strip() for c in _plain_cells(u.text)]
+    if len(heads) == len(cells) > 1:
+        label = " ".join(c for c in cells if c and not figures(c))
+        values = [f"{h} {c}" if h else c for h, c in zip(heads, cells, strict=True) if c and c != label]
+        return f"{label}: " + "; ".join(values) if label else "; ".join(values)
+    return f"{_plain(u.header)}: {_plain(u.text)}"
+
+
+def _plain_cells(row: str) -> list[str]:
+    return [_plain(c) for c in row.strip().strip("|").split("|")]
+
+
+def _plain(text: str) -> str:
+    """Markdown emphasis, list bullets and table pipes off; words and figures untouched."""
+    text = re.sub(r"\*\*|__|(?<!\w)[*_](?=\w)|(?<=\w)[*_](?!\w)", "", text)
+    text = re.sub(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+", "", text)
+    text = text.strip().strip("|").strip()
+    return re.sub(r"\s+", " ", text)

@@ -1,0 +1,66 @@
+"""Every tunable in one place, and the offline environment every entry point needs.
+
+Library code reads these constants; nothing else in the package hard-codes a path, a limit or a model.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+# No model hub, no analytics, no telemetry: these machines (and the public deployments we aim at) have no
+# network, and a library that tries to phone home either hangs or logs tracebacks.
+OFFLINE_ENV = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "ANONYMIZED_TELEMETRY": "False",
+    "TOKENIZERS_PARALLELISM": "false",
+}
+
+
+def apply_offline_env() -> None:
+    """Set the offline variables unless the caller already chose a value."""
+    for key, value in OFFLINE_ENV.items():
+        os.environ.setdefault(key, value)
+
+
+def default_index_dir() -> Path:
+    return Path(os.environ.get("POLICY_ASSISTANT_INDEX", "index"))
+
+
+def default_chroma_url() -> str | None:
+    return os.environ.get("CHROMA_URL") or None
+
+
+# --- loading -------------------------------------------------------------------------------------------
+SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf")
+MAX_FILE_BYTES = 20 * 1024 * 1024  # larger files are reported and skipped, never half-read
+MAX_FRONT_MATTER_CHARS = 20_000
+
+# --- chunking ------------------------------------------------------------------------------------------
+CHUNK_MAX_CHARS = 600  # MiniLM reads 256 word pieces; longer passages would be silently truncated
+LIST_MAX_CHARS = 300  # list items are often facts of their own: small chunks keep their vectors sharp
+TABLE_ROWS_PER_CHUNK = 8
+
+# --- embedding -----------------------------------------------------------------------------------------
+EMBEDDING_MODEL = os.environ.get("POLICY_ASSISTANT_MODEL", "all-MiniLM-L6-v2")
+EMBED_BATCH = 32
+
+# --- index ---------------------------------------------------------------------------------------------
+CHUNKS_COLLECTION = "chunks"
+DOCUMENTS_COLLECTION = "documents"
+WRITE_BATCH = 256
+
+# --- retrieval -----------------------------------------------------------------------------------------
+DENSE_K = 20
+LEXICAL_K = 20
+RRF_K = 60
+HITS_FOR_ANSWER = 12
+
+# --- answering -----------------------------------------------------------------------------------------
+MAX_QUESTION_CHARS = 2_000
+MAX_HISTORY_TURNS = 6
+MAX_ANSWER_UNITS = 3  # sentences or table rows quoted in one answer

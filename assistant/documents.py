@@ -1,0 +1,324 @@
+"""Stage 1: files -> `Document` (plain text plus metadata), or a `Skipped` record saying why not.
+
+Every format is turned into one light, markdown-like text (headings as `#`, lists as `-`, tables as rows)
+so that the chunker has a single grammar to follow. Citations point into exactly this text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from . import config
+
+DOC_TYPES = ("press_release", "guidance", "statistics", "faq", "statement", "news")
+
+
+class LoadError(Exception):
+    """A file that cannot be turned into a document; the message is shown to the user as the reason."""
+
+
+@dataclass(frozen=True)
+class Document:
+    source: str  # path relative to the ingested folder: the document's identity
+    text: str
+    title: str
+    publisher: str | None = None
+    published: str | None = None  # ISO YYYY-MM-DD
+    url: str | None = None
+    doc_type: str | None = None
+
+    @property
+    def content_hash(self) -> str:
+        """Changes whenever anything a citation shows would change."""
+        meta = "\x1f".join(str(v) for k, v in asdict(self).items() if k != "text")
+        return hashlib.sha256((meta + "\x1e" + self.text).encode()).hexdigest()[:32]
+
+    def metadata(self) -> dict[str, str | None]:
+        return {k: v for k, v in asdict(self).items() if k not in ("text",)}
+
+
+@dataclass(frozen=True)
+class Skipped:
+    source: str
+    reason: str
+
+
+# --- walking the paths ---------------------------------------------------------------------------------
+
+def iter_files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str]]:
+    """Yield (file, source) pairs; source is relative to the folder given, or the bare name for a file."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for file in sorted(p for p in path.rglob("*") if p.is_file()):
+                rel = file.relative_to(path)
+                if not any(part.startswith(".") for part in rel.parts):
+                    yield file, rel.as_posix()
+        else:
+            yield path, path.name
+
+
+def load_paths(paths: Iterable[str | Path]) -> Iterator[Document | Skipped]:
+    """Load everything under `paths`; one bad file never stops the rest."""
+    for file, source in iter_files(paths):
+        try:
+            yield load_file(file, source)
+        except LoadError as exc:
+            yield Skipped(source, str(exc))
+
+
+def load_file(path: Path, source: str | None = None) -> Document:
+    source = source or path.name
+    suffix = path.suffix.lower()
+    if suffix not in config.SUPPORTED_SUFFIXES:
+        raise LoadError(f"unsupported file type {suffix or '(none)'}; supported: "
+                        + ", ".join(config.SUPPORTED_SUFFIXES))
+    if not path.exists():
+        raise LoadError("no such file")
+    size = path.stat().st_size
+    if size > config.MAX_FILE_BYTES:
+        raise LoadError(f"file is {size / 1e6:.0f} MB, over the {config.MAX_FILE_BYTES / 1e6:.0f} MB limit; "
+                        "split it into smaller documents")
+    data = path.read_bytes()
+    if suffix == ".pdf":
+        doc = _load_pdf(data, source)
+    elif suffix in (".html", ".htm"):
+        doc = _load_html(_decode(data), source)
+    elif suffix in (".md", ".markdown"):
+        doc = _load_markdown(_decode(data), source)
+    else:
+        doc = _load_plain(_decode(data), source)
+    if not doc.text.strip():
+        raise LoadError("no text to index (the file is empty once loaded)")
+    return doc
+
+
+def _decode(data: bytes) -> str:
+    if b"\x00" in data[:8192]:
+        raise LoadError("looks like a binary file, not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")  # old Windows exports: keep them readable
+    return _clean_text(text)
+
+
+def _clean_text(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # Control characters (other than tab and newline) carry nothing a reader needs.
+    return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", text)
+
+
+# --- markdown and plain text ---------------------------------------------------------------------------
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*\n", re.S)
+
+
+def _load_markdown(text: str, source: str) -> Document:
+    meta: dict = {}
+    match = _FRONT_MATTER.match(text)
+    if match:
+        meta = _parse_front_matter(match.group(1))
+        text = text[match.end():]
+    text = text.strip("\n")
+    return Document(
+        source=source,
+        text=text,
+        title=_as_str(meta.get("title")) or _first_heading(text) or source,
+        publisher=_as_str(meta.get("publisher")),
+        published=_as_date(meta.get("published")),
+        url=_as_str(meta.get("url")),
+        doc_type=_as_doc_type(meta.get("doc_type")),
+    )
+
+
+def _load_plain(text: str, source: str) -> Document:
+    text = text.strip("\n")
+    return Document(source=source, text=text, title=_first_heading(text) or source)
+
+
+def _parse_front_matter(raw: str) -> dict:
+    import yaml
+
+    if len(raw) > config.MAX_FRONT_MATTER_CHARS:
+        raise LoadError("front matter is too large to be metadata")
+    try:
+        meta = yaml.safe_load(raw)  # safe_load: YAML tags never construct objects
+    except yaml.YAMLError as exc:
+        raise LoadError(f"malformed YAML front matter: {str(exc).splitlines()[0]}") from None
+    if meta is None:
+        return {}
+    if not isinstance(meta, dict):
+        raise LoadError("front matter is not a mapping of keys to values")
+    return meta
+
+
+def _first_heading(text: str) -> str | None:
+    for line in text.splitlines():
+        line = line.strip().lstrip("#").strip()
+        if line:
+            return line[:200]
+    return None
+
+
+def _as_str(value: object) -> str | None:
+    if value is None or isinstance(value, (dict, list)):
+        return None
+    value = str(value).strip()
+    return value[:500] or None
+
+
+def _as_date(value: object) -> str | None:
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip()[:10]).isoformat()
+        except ValueError:
+            return None
+    return None
+
+
+def _as_doc_type(value: object) -> str | None:
+    value = _as_str(value)
+    return value if value in DOC_TYPES else None
+
+
+# --- HTML ----------------------------------------------------------------------------------------------
+
+def _load_html(html: str, source: str) -> Document:
+    import trafilatura
+
+    # favor_precision keeps the article and drops navigation, cookie banners, asides and footers.
+    body = trafilatura.extract(html, output_format="markdown", include_tables=True, include_links=False,
+                               include_images=False, include_comments=False, favor_precision=True)
+    if not body:
+        raise LoadError("no main content found in the HTML page")
+    meta = trafilatura.extract_metadata(html)
+    title = (meta.title if meta and meta.title else None) or _first_heading(body) or source
+    text = _clean_text(body).strip("\n")
+    if not text.lstrip().startswith("#"):
+        text = f"# {title}\n\n{text}"
+    return Document(
+        source=source,
+        text=text,
+        title=title,
+        publisher=(meta.sitename if meta else None) or None,
+        published=_as_date(meta.date) if meta else None,
+        url=(meta.url if meta else None) or None,
+        doc_type=None,
+    )
+
+
+# --- PDF -----------------------------------------------------------------------------------------------
+
+def _load_pdf(data: bytes, source: str) -> Document:
+    import io
+
+    import pypdf
+
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in reader.pages]
+        info = reader.metadata or {}
+    except Exception as exc:  # pypdf raises many types for damaged files
+        raise LoadError(f"unreadable PDF ({type(exc).__name__}: {exc})") from None
+    if not any(p.strip() for p in pages):
+        raise LoadError("the PDF has no text layer (a scan?); run OCR on it first")
+    text = _reflow_pdf(pages)
+    title = _as_str(info.get("/Title")) or _first_heading(text) or source
+    return Document(
+        source=source,
+        text=text,
+        title=title,
+        publisher=_as_str(info.get("/Author")),
+        published=_pdf_date(info.get("/CreationDate")),
+        url=None,
+        doc_type=None,
+    )
+
+
+def _pdf_date(value: object) -> str | None:
+    match = re.match(r"D:(\d{4})(\d{2})(\d{2})", str(value or ""))
+    if not match:
+        return None
+    return _as_date("-".join(match.groups()))
+
+
+_NUMBER = r"-?\d[\d,]*(?:\.\d+)?%?"
+_ROW = re.compile(rf"\S.*?(?:\s{_NUMBER}){{2,}}")  # a label followed by two or more figures
+_SENTENCE_END = re.compile(r"[.!?:;\"”)]$")
+
+
+def _reflow_pdf(pages: list[str]) -> str:
+    """Join the text layer's hard-wrapped lines into paragraphs, drop running headers and footers, and mark
+    short title-like lines as headings, so a PDF chunks like any other document."""
+    lines_by_page = [[ln.strip() for ln in page.splitlines()] for page in pages]
+    repeated = _running_lines(lines_by_page)
+    blocks: list[str] = []
+    for lines in lines_by_page:
+        lines = [ln for ln in lines if ln and _mask_digits(ln) not in repeated]
+        width = sorted(len(ln) for ln in lines)[int(len(lines) * 0.9)] if lines else 80
+        current, last = "", ""
+        for line in lines:
+            # A paragraph's lines run to full width except its last: a short line ends the block.
+            wrapped = len(last) >= 0.8 * width and not _ROW.fullmatch(last)
+            starts_new = last.endswith((".", ":", "?", "!")) and _title_like(line)
+            if current and wrapped and not starts_new and not _ROW.fullmatch(line):
+                current += " " + line
+            else:
+                if current:
+                    blocks.append(current)
+                current = line
+            last = line
+        if current:
+            blocks.append(current)
+    return "\n\n".join(_heading_or_text(b) for b in _join_table_rows(blocks))
+
+
+def _running_lines(lines_by_page: list[list[str]]) -> set[str]:
+    if len(lines_by_page) < 2:
+        return set()
+    counts: dict[str, int] = {}
+    for lines in lines_by_page:
+        for ln in {_mask_digits(ln) for ln in lines if ln}:
+            counts[ln] = counts.get(ln, 0) + 1
+    return {ln for ln, n in counts.items() if n >= max(2, len(lines_by_page) // 2 + 1)}
+
+
+def _mask_digits(line: str) -> str:
+    return re.sub(r"\d+", "#", line)
+
+
+def _join_table_rows(blocks: list[str]) -> list[str]:
+    """Consecutive number-ending lines form a table: keep them (and the header line before them) in one
+    block, one row per line, so the chunker sees a table."""
+    out: list[str] = []
+    for block in blocks:
+        is_row = "\n" not in block and _ROW.fullmatch(block) and len(block) < 120
+        if is_row and out and out[-1].startswith("\x00table"):
+            out[-1] += "\n" + block
+        elif is_row:
+            header = out.pop() if out and not _SENTENCE_END.search(out[-1]) and len(out[-1]) < 120 else None
+            out.append("\x00table" + ((header + "\n") if header else "") + block)
+        else:
+            out.append(block)
+    return out
+
+
+def _title_like(line: str) -> bool:
+    return (len(line.split()) <= 12 and line[:1].isupper() and line.count(",") <= 1 and ". " not in line
+            and not re.search(r"[.,;:!?\"”)]$", line))
+
+
+def _heading_or_text(block: str) -> str:
+    if block.startswith("\x00table"):
+        return "\n".join("| " + ln for ln in block[len("\x00table"):].splitlines())
+    return "## " + block if _title_like(block) else block

@@ -1,0 +1,326 @@
+"""Stage 3b: chunks -> a Chroma index (vectors, text, metadata) plus a lexical BM25 index derived from it.
+
+Chroma is the single source of truth. Two collections:
+- `chunks`: one record per chunk, with its vector, its span text and the document metadata it carries;
+- `documents`: one record per document, with the full loaded text (citations and quote checks point into
+  it) and its content hash. It is written last, so it doubles as the commit marker of a document's ingest:
+  a crash leaves the old hash behind and the next ingest redoes the document.
+The lexical index is rebuilt from the chunks collection whenever its fingerprint changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from . import config
+from .chunking import Chunk, chunk_document
+from .documents import Document, Skipped, load_paths
+from .errors import AssistantError
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    chunks_embedded: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "skipped": [{"source": s.source, "reason": s.reason} for s in self.skipped],
+            "chunks_embedded": self.chunks_embedded,
+            "seconds": round(self.seconds, 2),
+        }
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk as read back from the index, with the metadata of its document."""
+
+    id: str
+    text: str
+    source: str
+    start: int
+    end: int
+    kind: str
+    headings: tuple[str, ...]
+    context: str
+    title: str
+    publisher: str | None
+    published: str | None
+    url: str | None
+    doc_type: str | None
+
+    @classmethod
+    def from_record(cls, chunk_id: str, text: str, meta: dict) -> StoredChunk:
+        return cls(
+            id=chunk_id, text=text, source=meta["source"], start=int(meta["start"]), end=int(meta["end"]),
+            kind=meta.get("kind", "paragraph"), headings=tuple(json.loads(meta.get("headings", "[]"))),
+            context=meta.get("context", ""), title=meta.get("title", meta["source"]),
+            publisher=meta.get("publisher"), published=meta.get("published"), url=meta.get("url"),
+            doc_type=meta.get("doc_type"),
+        )
+
+    def search_text(self) -> str:
+        return Chunk(self.id, self.source, self.start, self.end, self.text, self.kind, self.headings,
+                     self.context).search_text(self.title)
+
+
+def _chunk_metadata(chunk: Chunk, doc: Document, doc_hash: str) -> dict:
+    meta = {
+        "source": chunk.source, "start": chunk.start, "end": chunk.end, "kind": chunk.kind,
+        "headings": json.dumps(list(chunk.headings)), "context": chunk.context, "doc_hash": doc_hash,
+        **doc.metadata(),
+    }
+    return {k: v for k, v in meta.items() if v is not None}  # Chroma stores no nulls
+
+
+# --- lexical -------------------------------------------------------------------------------------------
+
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+_WORD = re.compile(r"\w+")
+STOPWORDS = frozenset("""a an the of in on at to for from by with and or but is are was were be been being do does
+did have has had what which who whom whose when where why how this that these those it its they them their there
+here i me my we our you your he she his her can could would should will shall may might must about into than then
+so if as also any all some such not no just only very tell please according""".split())
+
+
+def normalise_for_search(text: str) -> str:
+    """1,231 and 1231 are the same figure; curly and straight apostrophes the same letter."""
+    return _THOUSANDS.sub("", text).replace("’", "'").lower()
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased, stemmed content words and figures: the vocabulary of lexical search and of scoring."""
+    words = [w for w in _WORD.findall(normalise_for_search(text)) if w not in STOPWORDS]
+    return _stemmer().stemWords(words)
+
+
+class LexicalIndex:
+    """BM25 over chunk search texts (bm25s: sparse matrices, no per-query loop over chunks)."""
+
+    def __init__(self, ids: list[str], texts: list[str]):
+        import bm25s
+
+        self.ids = ids
+        self.model = bm25s.BM25()
+        corpus = [tokenize(t) for t in texts]
+        df = Counter(token for tokens in corpus for token in set(tokens))
+        n = max(len(corpus), 1)
+        self.idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+        if ids:
+            self.model.index(corpus, show_progress=False)
+
+    def search(self, query: str, k: int) -> list[tuple[str, float]]:
+        if not self.ids:
+            return []
+        tokens = [t for t in tokenize(query) if t in self.model.vocab_dict]
+        if not tokens:
+            return []
+        docs, scores = self.model.retrieve([tokens], k=min(k, len(self.ids)), show_progress=False)
+        return [(self.ids[int(i)], float(s)) for i, s in zip(docs[0], scores[0], strict=True) if s > 0]
+
+
+# --- the index -----------------------------------------------------------------------------------------
+
+class Index:
+    def __init__(self, path: Path, chroma_url: str | None = None, model: str = config.EMBEDDING_MODEL):
+        config.apply_offline_env()
+        import chromadb
+        from chromadb.config import Settings
+
+        self.path = Path(path)
+        self.model_name = model
+        settings = Settings(anonymized_telemetry=False)
+        if chroma_url:
+            from urllib.parse import urlparse
+
+            url = urlparse(chroma_url)
+            try:
+                self.client = chromadb.HttpClient(host=url.hostname or "127.0.0.1", port=url.port or 8000,
+                                                  ssl=url.scheme == "https", settings=settings)
+                self.client.heartbeat()
+            except Exception as exc:
+                raise AssistantError(f"cannot reach the Chroma server at {chroma_url} ({exc}); start it with "
+                                  "`chroma run --path DIR --host 127.0.0.1 --port PORT` or drop --chroma-url") from None
+        else:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self.client = chromadb.PersistentClient(path=str(self.path), settings=settings)
+        # embedding_function=None: we always pass our own vectors; Chroma's default would download a model.
+        self.chunks = self.client.get_or_create_collection(
+            config.CHUNKS_COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"})
+        self.documents = self.client.get_or_create_collection(
+            config.DOCUMENTS_COLLECTION, embedding_function=None)
+        self._lexical: tuple[str, LexicalIndex] | None = None
+        self._encoder = None
+        self._vectorstore = None
+
+    # -- model bookkeeping
+    @property
+    def built_with(self) -> str | None:
+        meta = self.chunks.metadata or {}
+        return meta.get("embedding_model")
+
+    @property
+    def encoder(self):
+        if self._encoder is None:
+            from .embeddings import load_encoder
+
+            built = self.built_with
+            if built and built != self.model_name and self.count():
+                raise AssistantError(
+                    f"this index was built with the embedding model {built!r}, not {self.model_name!r}: "
+                    f"set POLICY_ASSISTANT_MODEL={built} or rebuild the index into a new folder")
+            self._encoder = load_encoder(built if built and self.count() else self.model_name)
+        return self._encoder
+
+    def _record_model(self) -> None:
+        meta = {"hnsw:space": "cosine", "embedding_model": self.encoder.name,
+                "dimension": self.encoder.dimension}
+        if (self.chunks.metadata or {}).get("embedding_model") != meta["embedding_model"]:
+            self.chunks.modify(metadata={k: v for k, v in meta.items() if k != "hnsw:space"})
+
+    # -- reading
+    def count(self) -> int:
+        return self.chunks.count()
+
+    def document_records(self) -> list[dict]:
+        """Metadata of every document, with its number of passages."""
+        out = []
+        got = self.documents.get(include=["metadatas"])
+        for doc_id, meta in zip(got["ids"], got["metadatas"], strict=True):
+            out.append({"source": doc_id, **(meta or {})})
+        return sorted(out, key=lambda m: m["source"])
+
+    @lru_cache(maxsize=256)  # noqa: B019 - one Index per process; texts are immutable per hash
+    def _document_text(self, source: str, doc_hash: str) -> str:
+        got = self.documents.get(ids=[source], include=["documents"])
+        return got["documents"][0] if got["ids"] else ""
+
+    def document_text(self, source: str) -> str:
+        got = self.documents.get(ids=[source], include=["metadatas"])
+        if not got["ids"]:
+            return ""
+        return self._document_text(source, (got["metadatas"][0] or {}).get("hash", ""))
+
+    def get_chunks(self, ids: list[str]) -> list[StoredChunk]:
+        if not ids:
+            return []
+        got = self.chunks.get(ids=list(ids), include=["documents", "metadatas"])
+        by_id = {i: StoredChunk.from_record(i, d, m)
+                 for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def dense_search(self, query: str, k: int) -> list[tuple[str, float]]:
+        """Nearest chunks by cosine similarity, through LangChain's Chroma vector store."""
+        if not self.count():
+            return []
+        vector = self.encoder.embed_query(query)
+        results = self.vectorstore.similarity_search_by_vector_with_relevance_scores(vector, k=min(k, self.count()))
+        return [(doc.id, 1.0 - float(distance)) for doc, distance in results]
+
+    @property
+    def vectorstore(self):
+        if self._vectorstore is None:
+            from langchain_chroma import Chroma
+
+            self._vectorstore = Chroma(client=self.client, collection_name=config.CHUNKS_COLLECTION,
+                                       embedding_function=self.encoder)
+        return self._vectorstore
+
+    def lexical_search(self, query: str, k: int) -> list[tuple[str, float]]:
+        return self.lexical().search(query, k)
+
+    def fingerprint(self) -> str:
+        ids = sorted(self.chunks.get(include=[])["ids"])
+        return hashlib.sha256("\n".join(ids).encode()).hexdigest()[:16]
+
+    def lexical(self) -> LexicalIndex:
+        fp = self.fingerprint()
+        if self._lexical is None or self._lexical[0] != fp:
+            ids, texts = [], []
+            got = self.chunks.get(include=["documents", "metadatas"])
+            for chunk_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+                ids.append(chunk_id)
+                texts.append(StoredChunk.from_record(chunk_id, text, meta).search_text())
+            self._lexical = (fp, LexicalIndex(ids, texts))
+        return self._lexical[1]
+
+    # -- writing
+    def ingest(self, paths: Iterable[str | Path],
+               progress: Callable[[str, str], None] | None = None) -> IngestReport:
+        """Add new documents, replace changed ones, skip unchanged ones; report every file."""
+        started = time.perf_counter()
+        report = IngestReport()
+        for item in load_paths(paths):
+            if isinstance(item, Skipped):
+                report.skipped.append(item)
+                if progress:
+                    progress("skipped", f"{item.source}: {item.reason}")
+                continue
+            status, embedded = self._ingest_document(item)
+            getattr(report, status).append(item.source)
+            report.chunks_embedded += embedded
+            if progress:
+                progress(status, item.source)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _ingest_document(self, doc: Document) -> tuple[str, int]:
+        doc_hash = doc.content_hash
+        existing = self.documents.get(ids=[doc.source], include=["metadatas"])
+        old_hash = (existing["metadatas"][0] or {}).get("hash") if existing["ids"] else None
+        old_ids = set(self.chunks.get(where={"source": doc.source}, include=[])["ids"])
+        chunks = chunk_document(doc)
+        if old_hash == doc_hash and old_ids == {c.id for c in chunks}:
+            return "unchanged", 0
+        fresh = [c for c in chunks if c.id not in old_ids]
+        kept = [c for c in chunks if c.id in old_ids]
+        if fresh:
+            self._record_model()
+            vectors = self.encoder.encode([c.search_text(doc.title) for c in fresh])
+            for i in range(0, len(fresh), config.WRITE_BATCH):
+                batch = fresh[i:i + config.WRITE_BATCH]
+                self.chunks.upsert(
+                    ids=[c.id for c in batch],
+                    embeddings=np.asarray(vectors[i:i + config.WRITE_BATCH]),
+                    documents=[c.text for c in batch],
+                    metadatas=[_chunk_metadata(c, doc, doc_hash) for c in batch],
+                )
+        if kept:  # same content: only the document hash they point to moves on
+            self.chunks.update(ids=[c.id for c in kept],
+                               metadatas=[_chunk_metadata(c, doc, doc_hash) for c in kept])
+        stale = old_ids - {c.id for c in chunks}
+        if stale:
+            self.chunks.delete(ids=sorted(stale))
+        self.documents.upsert(
+            ids=[doc.source],
+            embeddings=[[1.0]],  # the documents collection is looked up by id, never searched by vector
+            documents=[doc.text],
+            metadatas=[{k: v for k, v in {**doc.metadata(), "hash": doc_hash, "chunks": len(chunks)}.items()
+                        if v is not None}],
+        )
+        return ("updated" if existing["ids"] else "added"), len(fresh)

@@ -1,0 +1,195 @@
+"""Understanding a question well enough to check an answer against it.
+
+`Question` holds what the composer needs to know to pick, or refuse to pick, a sentence: the question with
+follow-ups resolved against the conversation, what kind of answer it wants (a count, a rate, a duration, an
+exact wording), the periods it is about, and the names that scope it. `periods()` and `figures()` read the
+same things out of document text, so question and passage are compared like for like.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+MONTHS = {m: i for i, m in enumerate(
+    ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+     "november", "december"], start=1)}
+_MONTH = r"(january|february|march|april|may|june|july|august|september|october|november|december)"
+NUMBER_WORDS = {w: i for i, w in enumerate(
+    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+     "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"])}
+
+Period = tuple[dt.date, dt.date]
+
+
+# --- periods -------------------------------------------------------------------------------------------
+
+def _month_end(year: int, month: int) -> dt.date:
+    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return nxt - dt.timedelta(days=1)
+
+
+def _year(text: str) -> int:
+    return int(text)
+
+
+_PERIOD_PATTERNS: list[tuple[re.Pattern, object]] = [
+    # 2023/24, 2023-24, 2023–24: a financial year, 1 April to 31 March
+    (re.compile(r"\b(20\d\d|19\d\d)\s*[/–-]\s*(\d\d)\b"),
+     lambda m: (dt.date(_year(m[1]), 4, 1), dt.date(_year(m[1]) + 1, 3, 31))),
+    # between April and June 2024 / April to June 2023 / April–September 2024
+    (re.compile(rf"\b{_MONTH}\s*(?:to|and|until|through|[-–])\s*{_MONTH}\s+(\d{{4}})\b", re.I),
+     lambda m: (dt.date(_year(m[3]), MONTHS[m[1].lower()], 1), _month_end(_year(m[3]), MONTHS[m[2].lower()]))),
+    # 31 March 2024
+    (re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH}\s+(\d{{4}})\b", re.I),
+     lambda m: (dt.date(_year(m[3]), MONTHS[m[2].lower()], min(int(m[1]), 28)),) * 2),
+    # March 2024
+    (re.compile(rf"\b{_MONTH}\s+(\d{{4}})\b", re.I),
+     lambda m: (dt.date(_year(m[2]), MONTHS[m[1].lower()], 1), _month_end(_year(m[2]), MONTHS[m[1].lower()]))),
+    # 2024 on its own
+    (re.compile(r"\b(19[5-9]\d|20\d\d)\b"), lambda m: (dt.date(_year(m[1]), 1, 1), dt.date(_year(m[1]), 12, 31))),
+]
+
+
+def periods(text: str) -> list[Period]:
+    """Every date or period the text names, most specific reading first; each span is read once."""
+    found: list[Period] = []
+    taken: list[tuple[int, int]] = []
+    for pattern, make in _PERIOD_PATTERNS:
+        for m in pattern.finditer(text):
+            if any(s < m.end() and m.start() < e for s, e in taken):
+                continue
+            try:
+                found.append(make(m))
+            except ValueError:
+                continue
+            taken.append(m.span())
+    return found
+
+
+def overlaps(wanted: list[Period], offered: list[Period]) -> bool:
+    return any(a0 <= b1 and b0 <= a1 for a0, a1 in wanted for b0, b1 in offered)
+
+
+# --- figures -------------------------------------------------------------------------------------------
+
+_FIGURE = re.compile(
+    r"(?<![\w/£$.])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|" + "|".join(NUMBER_WORDS) + r")(?![\w/])"
+    r"(\s*(?:%|per\s*cent|percent|per\s+[\d,]+|for every\s+[\d,]+|in every\s+[\d,]+))?",
+    re.I,
+)
+_NOT_A_COUNT_BEFORE = re.compile(
+    r"(?:level|category|tier|table|page|q|quarter|part|section|schedule|article|no\.?|number|£|age[sd]?|"
+    r"under|over|aged)\s*$", re.I)
+_UNIT_AFTER = re.compile(
+    r"\s*(?:days?|hours?|weeks?|months?|years?|minutes?|per\s*cent|%|am|pm|mph|miles?|km|metres?|"
+    r"(?:" + _MONTH + r"))\b", re.I)
+
+
+@dataclass(frozen=True)
+class Figure:
+    text: str
+    start: int
+    end: int
+    kind: str  # count | rate | duration | other
+
+
+def figures(text: str) -> list[Figure]:
+    """Numbers in the text, each classed as a count, a rate, a duration or something else (a date part,
+    a level, a page), so a "how many" question is not answered with a year or a rate."""
+    date_spans = [m.span() for p, _ in _PERIOD_PATTERNS for m in p.finditer(text)]
+    out = []
+    for m in _FIGURE.finditer(text):
+        if any(s <= m.start() < e for s, e in date_spans):
+            continue
+        before, after = text[max(0, m.start() - 12):m.start()], text[m.end():m.end() + 14]
+        if m.group(2):
+            kind = "rate"
+        elif _NOT_A_COUNT_BEFORE.search(before):
+            kind = "other"
+        elif _UNIT_AFTER.match(after):
+            kind = "rate" if re.match(r"\s*(?:per\s*cent|%)", after, re.I) else "duration"
+        else:
+            kind = "count"
+        out.append(Figure(m.group(0), m.start(), m.end(), kind))
+    return out
+
+
+def number_tokens(text: str) -> set[str]:
+    """Figures as comparable tokens: digits without thousands separators, number words as digits."""
+    out = set()
+    for m in re.finditer(r"\d[\d,]*(?:\.\d+)?|\b(?:" + "|".join(NUMBER_WORDS) + r")\b", text, re.I):
+        token = m.group(0).lower().rstrip(",.")
+        out.add(str(NUMBER_WORDS[token]) if token in NUMBER_WORDS else token.replace(",", ""))
+    return out
+
+
+# --- the question --------------------------------------------------------------------------------------
+
+_WANTS = [
+    ("wording", re.compile(r"\b(exact(ly)?|word for word|wording|worded|verbatim|quote[sd]?|quotation|"
+                           r"(what|how) did .{0,80}\b(say|said|put it|describe)|what was .{0,60}\bline|"
+                           r"line about|phrase)\b", re.I)),
+    ("count", re.compile(r"\b(how many|number of|how much|total)\b", re.I)),
+    ("rate", re.compile(r"\b(what|which) (percentage|proportion|share|rate)\b|\brate of\b|\bper cent\b", re.I)),
+    ("duration", re.compile(r"\b(how long|how often|how soon|how much notice|within how|by when|when must|"
+                            r"how quickly|deadline)\b", re.I)),
+]
+_FOLLOW_UP = re.compile(
+    r"^(and|also|what about|how about|so|then|but)\b|\b(it|its|that|those|these|them|they|this|there|he|she|"
+    r"his|her|the same|then)\b", re.I)
+_SHIFT = re.compile(r"\b(a|one|the) (year|twelve months|12 months) (before|earlier|previously|after|later)\b|"
+                    r"\bthe (previous|prior|following|next) year\b|\bthe year (before|after)\b", re.I)
+_CAPITALISED = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-z'’]+(?:\s+(?:[A-Z][a-z'’]+|of|and|the))*(?:\s+[A-Z][a-z'’]+))"
+                          r"|(?<!^)\b([A-Z][a-z'’]{2,})\b")
+_GENERIC_NAMES = {"Police", "Law", "Scheme", "Report", "Sex", "Offender", "Offenders", "Register", "I"}
+
+
+@dataclass
+class Question:
+    text: str  # what the user typed
+    resolved: str  # with a follow-up's missing context filled in from the conversation
+    wants: str  # wording | count | rate | duration | open
+    periods: list[Period] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)  # proper names that scope the answer
+
+    @classmethod
+    def parse(cls, text: str, history: list[dict] | None = None) -> Question:
+        resolved = resolve_follow_up(text, history or [])
+        wants = next((name for name, pat in _WANTS if pat.search(text)), None)
+        if wants is None and resolved != text:
+            wants = next((name for name, pat in _WANTS if pat.search(resolved)), None)
+        own = periods(text)
+        return cls(
+            text=text,
+            resolved=resolved,
+            wants=wants or "open",
+            periods=own or periods(resolved),
+            names=proper_names(resolved),
+        )
+
+
+def proper_names(text: str) -> list[str]:
+    names = []
+    for m in _CAPITALISED.finditer(text):
+        name = (m.group(1) or m.group(2)).strip()
+        words = [w for w in name.split() if w[0].isupper()]
+        if words and not all(w in _GENERIC_NAMES for w in words):
+            names.append(name)
+    return names
+
+
+def resolve_follow_up(text: str, history: list[dict]) -> str:
+    """A question that leans on the conversation ("and how many of them were high risk?", "what was it a
+    year before that?") is joined to the user's previous question, with relative years moved."""
+    previous = [t.get("content", "") for t in history if t.get("role") == "user" and t.get("content")]
+    if not previous or not _FOLLOW_UP.search(text) or len(text.split()) > 25:
+        return text
+    base = previous[-1]
+    shift = _SHIFT.search(text)
+    if shift:
+        later = any(w in shift.group(0).lower() for w in ("after", "later", "following", "next"))
+        base = re.sub(r"\b(19|20)(\d\d)\b", lambda m: str(int(m.group(0)) + (1 if later else -1)), base)
+        text = _SHIFT.sub("", text)
+    return f"{base.rstrip('?. ')}; {text}"

@@ -1,0 +1,37 @@
+"""Stage 4: question -> ranked `Hit`s, fusing dense and lexical search.
+
+Dense vectors find paraphrases; BM25 finds figures, scheme names and exact phrases, which embeddings blur.
+Reciprocal rank fusion combines the two rankings without having to calibrate their scores against each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import config
+from .index import Index, StoredChunk
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: StoredChunk
+    score: float  # fused RRF score
+    dense: float  # cosine similarity, 0 when only the lexical side found it
+    lexical: float  # BM25 score, 0 when only the dense side found it
+    rank: int
+
+
+def search(index: Index, query: str, k: int = config.HITS_FOR_ANSWER) -> list[Hit]:
+    dense = index.dense_search(query, config.DENSE_K)
+    lexical = index.lexical_search(query, config.LEXICAL_K)
+    fused: dict[str, float] = {}
+    for ranking in (dense, lexical):
+        for rank, (chunk_id, _) in enumerate(ranking):
+            fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (config.RRF_K + rank + 1)
+    best = sorted(fused, key=fused.get, reverse=True)[:k]
+    dense_score, lexical_score = dict(dense), dict(lexical)
+    return [
+        Hit(chunk=chunk, score=fused[chunk.id], dense=dense_score.get(chunk.id, 0.0),
+            lexical=lexical_score.get(chunk.id, 0.0), rank=rank)
+        for rank, chunk in enumerate(index.get_chunks(best))
+    ]
