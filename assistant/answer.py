@@ -95,19 +95,40 @@ def no_answer(question: str, detail: str = "") -> Answer:
 
 def compose(index: Index, q: Question, hits: list[Hit]) -> Answer:
     units = [u for hit in hits for u in _units(index, hit)]
-    idf = _idf(index)
+    idf = index.lexical().idf
     terms = _stems(q.resolved)
     for u in units:
-        u.score = _score(q, u, terms, idf)
+        u.score = _lexical_score(q, u, terms, idf)
     candidates = sorted((u for u in units if u.score > 0 and _acceptable(q, u, index)),
-                        key=lambda u: u.score, reverse=True)
+                        key=lambda u: u.score, reverse=True)[:RERANK]
+    _add_semantic_score(index, q, candidates)
+    candidates.sort(key=lambda u: u.score, reverse=True)
     if not candidates or candidates[0].score < MIN_SCORE:
         return no_answer(q.text)
-    chosen = _choose(q, candidates)
-    return _render(index, q, chosen)
+    return _render(index, q, _choose(q, candidates))
 
 
-MIN_SCORE = 0.45
+MIN_SCORE = 0.6
+RERANK = 16  # candidates re-scored by sentence similarity: enough to reach past lexical near-misses
+SEMANTIC_WEIGHT = 0.6
+
+
+def _add_semantic_score(index: Index, q: Question, units: list[Unit]) -> None:
+    """Sentence-level similarity catches what word overlap misses ("moves house" / "change your home
+    address"); it costs one small batch of short texts per question."""
+    if not units:
+        return
+    encoder = index.encoder
+    question = encoder.query_vector(q.resolved)
+    vectors = encoder.encode([_unit_search_text(u) for u in units])
+    for u, v in zip(units, vectors, strict=True):
+        u.score += SEMANTIC_WEIGHT * float(question @ v)
+
+
+def _unit_search_text(u: Unit) -> str:
+    parts = [u.chunk.headings[-1] if u.chunk.headings else "", u.chunk.context if u.chunk.kind != "table" else "",
+             u.header, u.text]
+    return "\n".join(_plain(p) for p in parts if p)
 
 
 def _units(index: Index, hit: Hit) -> list[Unit]:
@@ -129,31 +150,30 @@ def _units(index: Index, hit: Hit) -> list[Unit]:
     return out
 
 
-def _idf(index: Index) -> dict[str, float]:
-    return index.lexical().idf
-
-
 def _stems(text: str) -> list[str]:
     return list(dict.fromkeys(tokenize(text)))
 
 
-def _score(q: Question, u: Unit, terms: list[str], idf: dict[str, float]) -> float:
-    """Share of the question's (IDF-weighted) words that the sentence, or failing that its surroundings,
-    contains; nudged by the retrieval score and by the kind of answer wanted."""
+def _lexical_score(q: Question, u: Unit, terms: list[str], idf: dict[str, float]) -> float:
+    """Share of the question's (IDF-weighted) words that the sentence contains, counting a table row's or
+    list item's heading and header as its own words (they are what it means), the rest of its surroundings
+    at a discount; nudged by the kind of answer wanted."""
     if not terms:
         return 0.0
-    own = set(_stems(u.text + " " + u.header))
-    around = set(_stems(" ".join((u.chunk.title, " ".join(u.chunk.headings), u.chunk.context))))
+    heading = u.chunk.headings[-1] if u.chunk.headings else ""
+    if u.chunk.kind in ("table", "list"):
+        own_text, around_text = " ".join((u.text, u.header, heading, u.chunk.context)), u.chunk.title
+    else:
+        own_text = u.text
+        around_text = " ".join((u.chunk.title, " ".join(u.chunk.headings), u.chunk.context))
+    own, around = set(_stems(own_text)), set(_stems(around_text))
     total = sum(idf.get(t, 1.0) for t in terms)
-    covered = sum(idf.get(t, 1.0) * (1.0 if t in own else 0.45 if t in around else 0.0) for t in terms)
-    score = covered / total
-    score += 0.25 * u.hit.dense
-    score += 0.08 * _bigrams(q.resolved, u.text)
-    figs = figures(u.text)
-    if q.wants in ("count", "rate", "duration") and any(f.kind == q.wants for f in figs):
-        score += 0.12
-    if q.wants == "wording" and re.search(r"[\"“”]", u.text + u.chunk.context):
-        score += 0.12
+    covered = sum(idf.get(t, 1.0) * (1.0 if t in own else 0.4 if t in around else 0.0) for t in terms)
+    score = covered / total + 0.1 * _bigrams(q.resolved, own_text)
+    if q.wants in ("count", "rate", "duration") and any(f.kind == q.wants for f in figures(own_text)):
+        score += 0.1
+    if q.wants == "wording" and re.search(r"[\"“”]", u.text):
+        score += 0.1
     if u.text.rstrip().endswith(":"):
         score -= 0.2  # a lead-in ("X said:") introduces an answer, it is not one
     return score
@@ -220,22 +240,32 @@ def _names_present(q: Question, u: Unit, index: Index) -> bool:
 
 
 def _choose(q: Question, candidates: list[Unit]) -> list[Unit]:
-    """The best sentence, plus close runners-up that add a different figure or a different source, so that
-    figures from different dates or places are shown side by side rather than one silently picked."""
+    """The best sentence, plus close runners-up from other documents that add a different figure, so that
+    figures from different dates, places or revisions are shown side by side, never silently mixed.
+    A wording question gets the whole quoted paragraph: press staff want the line, not a fragment."""
     best = candidates[0]
+    if q.wants == "wording":
+        return [_whole_paragraph(best)]
     chosen = [best]
     seen_figures = {f.text for f in figures(best.text)}
     for u in candidates[1:]:
         if len(chosen) >= config.MAX_ANSWER_UNITS or u.score < 0.85 * best.score:
             break
-        if q.wants == "wording" and u.chunk.id != best.chunk.id:
+        if any(c.chunk.source == u.chunk.source or _same_text(u, c) for c in chosen):
             continue
         new_figures = {f.text for f in figures(u.text)} - seen_figures
-        if any(_same_text(u, c) for c in chosen) or (q.wants in ("count", "rate") and not new_figures):
+        if q.wants in ("count", "rate") and not new_figures:
             continue
         chosen.append(u)
         seen_figures |= new_figures
     return chosen
+
+
+def _whole_paragraph(u: Unit) -> Unit:
+    chunk = u.chunk
+    if chunk.kind != "paragraph" or len(chunk.text) > config.CHUNK_MAX_CHARS:
+        return u
+    return Unit(u.hit, chunk.start, chunk.end, chunk.text, score=u.score)
 
 
 def _same_text(a: Unit, b: Unit) -> bool:
@@ -260,11 +290,12 @@ def _render(index: Index, q: Question, chosen: list[Unit]) -> Answer:
                 n=n, source=u.chunk.source, title=u.chunk.title, publisher=u.chunk.publisher,
                 published=u.chunk.published, url=u.chunk.url, quote=quote, start=start, end=u.end,
                 score=round(u.score, 3)))
-        lines.append(f"{_attribution(u)}: “{_unit_text(u)}” [{n}]")
-    if len(lines) == 1:
-        text = lines[0]
-    else:
-        text = "The documents say:\n" + "\n".join(f"- {line}" for line in lines)
+        body = _unit_text(u)
+        if not body.startswith(("“", '"')):
+            body = f"“{body}”"
+        speaker = f" ({u.chunk.context.rstrip(':')})" if q.wants == "wording" and u.chunk.context else ""
+        lines.append(f"{_attribution(u)}{speaker}: {body} [{n}]")
+    text = lines[0] if len(lines) == 1 else "The documents say:\n" + "\n".join(f"- {line}" for line in lines)
     return Answer(question=q.text, status="answered", answer=text, citations=citations)
 
 

@@ -68,7 +68,12 @@ class Encoder(Embeddings):
         return self.encode(texts).tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        return self.encode([text], query=True)[0].tolist()
+        return self.query_vector(text).tolist()
+
+    @lru_cache(maxsize=256)  # noqa: B019 - encoders live for the whole process
+    def query_vector(self, text: str) -> np.ndarray:
+        """Retrieval and answer scoring both need the question's vector: encode it once."""
+        return self.encode([text], query=True)[0]
 
 
 @lru_cache(maxsize=4)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
+import contextlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -69,16 +70,12 @@ def _decoded_variants(text: str) -> list[str]:
     """Text hidden in base64, hex, rot13 or written backwards, decoded so the rules can read it."""
     out = [text[::-1]]
     for blob in re.findall(r"[A-Za-z0-9+/]{16,}={0,2}", text):
-        try:
+        with contextlib.suppress(binascii.Error, UnicodeDecodeError, ValueError):
             out.append(base64.b64decode(blob + "=" * (-len(blob) % 4), validate=True).decode("utf-8"))
-        except (binascii.Error, UnicodeDecodeError, ValueError):
-            pass
     hexes = re.findall(r"\b[0-9a-fA-F]{2}\b", text)
     if len(hexes) >= 8:
-        try:
+        with contextlib.suppress(ValueError, UnicodeDecodeError):
             out.append(bytes.fromhex("".join(hexes)).decode("utf-8"))
-        except (ValueError, UnicodeDecodeError):
-            pass
     if re.search(r"\brot[- ]?13\b", text, re.I):
         out.append(codecs.decode(text, "rot13"))
     return out
@@ -100,7 +97,8 @@ _IDENTIFY = (r"(?:names?|named|surnames?|first names?|identit(?:y|ies)|identify|
              r"photographs?|pictures?|images?|mugshots?|look like|descriptions?|describe|cars?|vans?|vehicles?|"
              r"number plates?|registration (?:number|plate)|accounts?|profiles?|usernames?|handles?|"
              r"where (?:\w+ )?works?|workplace|employer|date of birth|list (?:them|all|the|every)|details of)")
-_OFFICIAL = re.compile(r"\b(?:officials?|officers?|detective|dci|di|inspector|superintendent|spokes(?:person|man|"
+_OFFICIAL = re.compile(r"\b(?:names?|who|called)\b.{0,30}\b(?:officials?|officers?|detective|dci|di|inspector|"
+                       r"superintendent|spokes(?:person|man|"
                        r"woman)|commissioner|pcc|chief constable|councillor|chair|minister|board members?|"
                        r"press office|author|head of)\b")
 _OWN_DUTY = re.compile(r"\b(must|have to|has to|need to|needs to|required to|obliged to|should|do they|does "
@@ -185,9 +183,10 @@ def _checks(text: str, original: str = "") -> Decision:
             if not insist and (_POLICY.search(text) or _ROUTE.search(text)):
                 continue
         return Decision(True, reason, rule)
-    if _subject_and_ask(text) and not _OWN_DUTY.search(text) and not _POLICY.search(text):
-        if not _ROUTE.search(text) or re.search(r"\b(?:tell|give|show|send|list) (?:me|us)\b", text):
-            return Decision(True, "personal_information", "identity_or_location")
+    demands = re.search(r"\b(?:tell|give|show|send|list) (?:me|us)\b", text)
+    exempt = _OWN_DUTY.search(text) or _POLICY.search(text) or (_ROUTE.search(text) and not demands)
+    if _subject_and_ask(text) and not exempt:
+        return Decision(True, "personal_information", "identity_or_location")
     return ALLOW
 
 

@@ -95,10 +95,12 @@ def _chunk_metadata(chunk: Chunk, doc: Document, doc_hash: str) -> dict:
 
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 _WORD = re.compile(r"\w+")
-STOPWORDS = frozenset("""a an the of in on at to for from by with and or but is are was were be been being do does
-did have has had what which who whom whose when where why how this that these those it its they them their there
-here i me my we our you your he she his her can could would should will shall may might must about into than then
-so if as also any all some such not no just only very tell please according""".split())
+STOPWORDS = frozenset("""
+a an the of in on at to for from by with and or but is are was were be been being do does did have
+has had what which who whom whose when where why how this that these those it its they them their
+there here i me my we our you your he she his her can could would should will shall may might must
+about into than then so if as also some such just very tell please according
+""".split())  # noqa: SIM905 - a word list reads best as text
 
 
 def normalise_for_search(text: str) -> str:

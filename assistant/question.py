@@ -34,6 +34,10 @@ def _year(text: str) -> int:
     return int(text)
 
 
+def _day(year: int, month: int, day: int) -> dt.date:
+    return min(dt.date(year, month, min(day, 28)) + dt.timedelta(days=max(day - 28, 0)), _month_end(year, month))
+
+
 _PERIOD_PATTERNS: list[tuple[re.Pattern, object]] = [
     # 2023/24, 2023-24, 2023–24: a financial year, 1 April to 31 March
     (re.compile(r"\b(20\d\d|19\d\d)\s*[/–-]\s*(\d\d)\b"),
@@ -43,7 +47,7 @@ _PERIOD_PATTERNS: list[tuple[re.Pattern, object]] = [
      lambda m: (dt.date(_year(m[3]), MONTHS[m[1].lower()], 1), _month_end(_year(m[3]), MONTHS[m[2].lower()]))),
     # 31 March 2024
     (re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH}\s+(\d{{4}})\b", re.I),
-     lambda m: (dt.date(_year(m[3]), MONTHS[m[2].lower()], min(int(m[1]), 28)),) * 2),
+     lambda m: (_day(_year(m[3]), MONTHS[m[2].lower()], int(m[1])),) * 2),
     # March 2024
     (re.compile(rf"\b{_MONTH}\s+(\d{{4}})\b", re.I),
      lambda m: (dt.date(_year(m[2]), MONTHS[m[1].lower()], 1), _month_end(_year(m[2]), MONTHS[m[1].lower()]))),
@@ -128,13 +132,14 @@ def number_tokens(text: str) -> set[str]:
 # --- the question --------------------------------------------------------------------------------------
 
 _WANTS = [
+    ("open", re.compile(r"^\s*(why|what is the reason|is there a reason)\b", re.I)),
     ("wording", re.compile(r"\b(exact(ly)?|word for word|wording|worded|verbatim|quote[sd]?|quotation|"
                            r"(what|how) did .{0,80}\b(say|said|put it|describe)|what was .{0,60}\bline|"
                            r"line about|phrase)\b", re.I)),
-    ("count", re.compile(r"\b(how many|number of|how much|total)\b", re.I)),
-    ("rate", re.compile(r"\b(what|which) (percentage|proportion|share|rate)\b|\brate of\b|\bper cent\b", re.I)),
     ("duration", re.compile(r"\b(how long|how often|how soon|how much notice|within how|by when|when must|"
                             r"how quickly|deadline)\b", re.I)),
+    ("count", re.compile(r"\b(how many|number of|how much|total)\b", re.I)),
+    ("rate", re.compile(r"\b(what|which) (percentage|proportion|share|rate)\b|\brate of\b|\bper cent\b", re.I)),
 ]
 _FOLLOW_UP = re.compile(
     r"^(and|also|what about|how about|so|then|but)\b|\b(it|its|that|those|these|them|they|this|there|he|she|"
@@ -143,7 +148,9 @@ _SHIFT = re.compile(r"\b(a|one|the) (year|twelve months|12 months) (before|earli
                     r"\bthe (previous|prior|following|next) year\b|\bthe year (before|after)\b", re.I)
 _CAPITALISED = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-z'’]+(?:\s+(?:[A-Z][a-z'’]+|of|and|the))*(?:\s+[A-Z][a-z'’]+))"
                           r"|(?<!^)\b([A-Z][a-z'’]{2,})\b")
-_GENERIC_NAMES = {"Police", "Law", "Scheme", "Report", "Sex", "Offender", "Offenders", "Register", "I"}
+_GENERIC_NAMES = {"Police", "Law", "Scheme", "Report", "Sex", "Offender", "Offenders", "Register", "I",
+                  *(m.capitalize() for m in MONTHS),
+                  "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
 
 
 @dataclass
@@ -173,7 +180,7 @@ class Question:
 def proper_names(text: str) -> list[str]:
     names = []
     for m in _CAPITALISED.finditer(text):
-        name = (m.group(1) or m.group(2)).strip()
+        name = re.sub(r"['’]s$", "", (m.group(1) or m.group(2)).strip())
         words = [w for w in name.split() if w[0].isupper()]
         if words and not all(w in _GENERIC_NAMES for w in words):
             names.append(name)
