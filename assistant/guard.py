@@ -90,7 +90,7 @@ _REGISTER = (r"(?:(?:sex offenders?'? |offenders?'? )?register|registered|sex of
              r"nonces?|mappa|level [23]|high[- ]risk|very high[- ]risk|disclosure scheme|sarah's law|"
              r"convictions?|criminal record|record for|arrested|charged|whereabouts unknown|missing)")
 _IDENTIFY = (r"(?:names?|named|surnames?|first names?|identit(?:y|ies)|identify|unmask|expose|dox\w*|"
-             r"who (?:is|are|was|were)|who's|addresses?|where (?:do|does|did|is|are|was|were)\b.{0,60}"
+             r"who (?:is|are|was|were)|who's|address(?:es)?|where (?:do|does|did|is|are|was|were)\b.{0,60}"
              r"\b(?:live|living|stay|staying|work|working|housed|located|based|now|go|went|moved?)|whereabouts|"
              r"which (?:street|road|house|flat|estate|village|close|avenue|lane|block|building|postcode|ward|"
              r"school|hostel|address|town|area|part)|streets?|roads?|postcodes?|house numbers?|photos?|"
