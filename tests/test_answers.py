@@ -1,0 +1,82 @@
+"""Answers on the real index of ../shared/eval/docs: right figure, right source, dates, exact citations."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from .conftest import EVAL_CASES, SHARED
+
+SCHEMA = json.loads((SHARED / "answer.schema.json").read_text())
+CASES = {c["id"]: c for c in yaml.safe_load(Path(EVAL_CASES).read_text())["cases"]}
+
+
+def _norm(text: str) -> str:
+    return text.lower().replace("’", "'").replace(",", "")
+
+
+@pytest.mark.parametrize("case_id", ["dev-001", "dev-005", "dev-011", "dev-012", "dev-015", "dev-025", "dev-036",
+                                     "dev-047"])
+def test_answers_cite_the_right_source(eval_assistant, case_id):
+    case = CASES[case_id]
+    answer = eval_assistant.ask(case["question"], case.get("history") or [])
+    assert answer.status == "answered", answer.answer
+    assert any(_norm(e) in _norm(answer.answer) for e in case["expect_any"]), answer.answer
+    assert {c.source for c in answer.citations} & set(case["expect_sources"])
+    jsonschema.validate(answer.to_dict(), SCHEMA)
+
+
+def test_every_figure_carries_its_date_and_publisher(eval_assistant):
+    answer = eval_assistant.ask("How many registered sex offenders lived in the Wessex Vale force area at "
+                                "31 March 2024?")
+    assert "1,231" in answer.answer
+    assert "Wessex Vale Police" in answer.answer and "2024" in answer.answer
+
+
+def test_undated_source_is_said_to_be_undated(eval_assistant):
+    answer = eval_assistant.ask(CASES["dev-001"]["question"])
+    assert "undated" in answer.answer
+
+
+@pytest.mark.parametrize("question", [
+    "How many registered sex offenders lived in Oxfordshire in 1987?",
+    "What is the capital of France?",
+    "How many registered sex offenders were living in Wessex Vale at 31 March 2025?",
+])
+def test_unanswerable_questions_get_no_answer(eval_assistant, question):
+    answer = eval_assistant.ask(question)
+    assert answer.status == "no_answer" and answer.reason == "not_in_documents"
+    assert answer.citations == []
+    jsonschema.validate(answer.to_dict(), SCHEMA)
+
+
+def test_follow_up_uses_history(eval_assistant):
+    case = CASES["dev-046"]
+    answer = eval_assistant.ask(case["question"], case["history"])
+    assert "45 days" in answer.answer
+
+
+def test_every_citation_quote_is_the_text_at_its_offsets(eval_assistant):
+    """Property over every answer to the developer cases: quote == document text[start:end]."""
+    seen = 0
+    for case in CASES.values():
+        answer = eval_assistant.ask(case["question"], case.get("history") or [])
+        jsonschema.validate(answer.to_dict(), SCHEMA)
+        for c in answer.citations:
+            assert eval_assistant.index.document_text(c.source)[c.start:c.end] == c.quote
+            seen += 1
+    assert seen > 30
+
+
+def test_empty_question_is_an_error_not_a_crash(eval_assistant):
+    from assistant import AssistantError
+
+    for bad in ("", "   ", "\u200b\n\t"):
+        with pytest.raises(AssistantError, match="empty"):
+            eval_assistant.ask(bad)
+    with pytest.raises(AssistantError, match="limit"):
+        eval_assistant.ask("x" * 100_000)

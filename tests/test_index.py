@@ -1,0 +1,73 @@
+"""The Chroma index: idempotent, incremental re-ingest on the real model, nothing duplicated."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from assistant import Assistant, AssistantError
+
+from .conftest import EVAL_DOCS
+
+
+@pytest.fixture()
+def docs(tmp_path):
+    folder = tmp_path / "docs"
+    shutil.copytree(EVAL_DOCS, folder)
+    return folder
+
+
+def _chunk_ids_by_source(assistant: Assistant) -> dict[str, list[str]]:
+    got = assistant.index.chunks.get(include=["metadatas"])
+    out: dict[str, list[str]] = {}
+    for chunk_id, meta in zip(got["ids"], got["metadatas"], strict=True):
+        out.setdefault(meta["source"], []).append(chunk_id)
+    return out
+
+
+def test_second_ingest_embeds_nothing_and_changed_document_is_replaced(tmp_path, docs):
+    assistant = Assistant.open(tmp_path / "index")
+    first = assistant.ingest([docs])
+    assert len(first.added) == 9 and first.chunks_embedded == assistant.index.count() > 0
+
+    second = assistant.ingest([docs])
+    assert second.chunks_embedded == 0
+    assert sorted(second.unchanged) == sorted(first.added)
+    count = assistant.index.count()
+
+    seed = docs / "seed-oxfordshire-register.md"
+    seed.write_text(seed.read_text().replace("There are 310 registered", "There are 311 registered"))
+    third = assistant.ingest([docs])
+    assert third.updated == ["seed-oxfordshire-register.md"]
+    assert 0 < third.chunks_embedded <= 2, "only the changed passage is embedded again"
+    assert assistant.index.count() == count
+    text = assistant.index.document_text("seed-oxfordshire-register.md")
+    assert "311 registered" in text and "310 registered" not in text
+    by_source = _chunk_ids_by_source(assistant)
+    assert all(len(ids) == len(set(ids)) for ids in by_source.values())
+    answer = assistant.ask("According to the news report, how many registered sex offenders live in Oxfordshire?")
+    assert "311" in answer.answer and "310" not in answer.answer
+
+
+def test_reopened_index_answers_without_reingest(tmp_path, docs):
+    Assistant.open(tmp_path / "index").ingest([docs / "wvp-guidance-notification-requirements.md"])
+    reopened = Assistant.open(tmp_path / "index", create=False)
+    answer = reopened.ask("What is the maximum penalty for failing to comply with notification requirements?")
+    assert answer.status == "answered"
+    assert answer.citations[0].source == "wvp-guidance-notification-requirements.md"
+
+
+def test_missing_index_says_to_ingest(tmp_path):
+    with pytest.raises(AssistantError, match="ingest"):
+        Assistant.open(tmp_path / "nothing-here", create=False)
+
+
+def test_empty_index_says_to_ingest(tmp_path):
+    with pytest.raises(AssistantError, match="ingest"):
+        Assistant.open(tmp_path / "empty").ask("How many people are on the register?")
+
+
+def test_missing_path_is_a_clear_error(tmp_path):
+    with pytest.raises(AssistantError, match="no such file"):
+        Assistant.open(tmp_path / "index").ingest([tmp_path / "does-not-exist"])

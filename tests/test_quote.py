@@ -1,0 +1,37 @@
+"""Press-line check: exact wording with its paragraph, else near-matches with a word-level diff."""
+
+from __future__ import annotations
+
+
+def test_exact_wording_is_found_with_document_date_and_paragraph(eval_assistant):
+    report = eval_assistant.quote("we track them down fairly quickly")
+    assert report.found
+    match = report.exact[0]
+    assert match.source == "seed-oxfordshire-register.md"
+    text = eval_assistant.index.document_text(match.source)
+    assert text[match.start:match.end] == match.quote
+    assert match.quote.lower() == "we track them down fairly quickly"
+    assert match.quote in match.paragraph and "fail to sign on" in match.paragraph
+
+
+def test_curly_quotes_and_spacing_do_not_count_as_differences(eval_assistant):
+    report = eval_assistant.quote("That is the law,   not a courtesy")
+    assert report.found and report.exact[0].source == "wvp-press-2024-07-16-register-figures.md"
+
+
+def test_changed_wording_gets_a_word_level_diff(eval_assistant):
+    typed = "A rising total does not mean more sexual offending is happening on our streets."
+    report = eval_assistant.quote(typed)
+    assert not report.found and report.near
+    best = report.near[0]
+    assert best.source == "wvp-press-2023-07-18-register-figures.md"
+    deleted = " ".join(d["text"] for d in best.diff if d["op"] == "delete")
+    inserted = " ".join(d["text"] for d in best.diff if d["op"] == "insert")
+    assert "happening" in deleted and "taking place" in inserted
+    assert eval_assistant.index.document_text(best.source)[best.start:best.end] == best.quote
+
+
+def test_wording_not_in_documents_finds_nothing_close(eval_assistant):
+    report = eval_assistant.quote("The quarterly budget for road resurfacing rose by a third in Glasgow.")
+    assert not report.found
+    assert all(m.score < 70 for m in report.near)
