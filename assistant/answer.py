@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import os
 import re
 from dataclasses import asdict, dataclass, field
 
@@ -95,22 +96,27 @@ def no_answer(question: str, detail: str = "") -> Answer:
 
 def compose(index: Index, q: Question, hits: list[Hit]) -> Answer:
     units = [u for hit in hits for u in _units(index, hit)]
-    idf = index.lexical().idf
-    terms = _stems(q.resolved)
+    terms = _weighted_terms(q, index.lexical().idf)
     for u in units:
-        u.score = _lexical_score(q, u, terms, idf)
+        u.score = _lexical_score(q, u, terms)
     candidates = sorted((u for u in units if u.score > 0 and _acceptable(q, u, index)),
                         key=lambda u: u.score, reverse=True)[:RERANK]
     _add_semantic_score(index, q, candidates)
     candidates.sort(key=lambda u: u.score, reverse=True)
-    if not candidates or candidates[0].score < MIN_SCORE:
+    # A figure question whose candidates survived the hard checks (a count of the right thing, for the right
+    # period and place) needs less similarity to be trusted than an open question.
+    threshold = MIN_TYPED_SCORE if q.wants in ("count", "rate", "duration") else MIN_SCORE
+    if not candidates or candidates[0].score < threshold:
         return no_answer(q.text)
     return _render(index, q, _choose(q, candidates))
 
 
-MIN_SCORE = 0.6
+
+MIN_SCORE = float(os.environ.get("PA_MIN", "0.6"))
+MIN_TYPED_SCORE = 0.4
 RERANK = 16  # candidates re-scored by sentence similarity: enough to reach past lexical near-misses
-SEMANTIC_WEIGHT = 0.6
+SEMANTIC_WEIGHT = float(os.environ.get("PA_SEM", "0.6"))
+LEXICAL_WEIGHT = float(os.environ.get("PA_LEX", "1.0"))
 
 
 def _add_semantic_score(index: Index, q: Question, units: list[Unit]) -> None:
@@ -126,9 +132,8 @@ def _add_semantic_score(index: Index, q: Question, units: list[Unit]) -> None:
 
 
 def _unit_search_text(u: Unit) -> str:
-    parts = [u.chunk.headings[-1] if u.chunk.headings else "", u.chunk.context if u.chunk.kind != "table" else "",
-             u.header, u.text]
-    return "\n".join(_plain(p) for p in parts if p)
+    heading = u.chunk.headings[-1] if u.chunk.headings else ""
+    return "\n".join(_plain(p) for p in dict.fromkeys((heading, u.chunk.context, u.header, u.text)) if p)
 
 
 def _units(index: Index, hit: Hit) -> list[Unit]:
@@ -136,15 +141,14 @@ def _units(index: Index, hit: Hit) -> list[Unit]:
     spans = split_units(chunk.text, 0, len(chunk.text), chunk.kind)
     out = []
     header, header_start = "", None
-    if chunk.kind == "table":
-        if chunk.context:
-            header = chunk.context.splitlines()[-1]
-            doc_text = index.document_text(chunk.source)
-            found = doc_text.rfind(header, 0, chunk.start)
-            header_start = found if found >= 0 else None
-        elif spans:
-            header, header_start = chunk.text[spans[0][0]:spans[0][1]], chunk.start + spans[0][0]
-            spans = spans[1:]
+    if chunk.kind in ("table", "list") and chunk.context:
+        # A table row needs its column header, a list item its lead-in ("You must tell us within 3 days if:").
+        header = chunk.context.splitlines()[-1]
+        found = index.document_text(chunk.source).rfind(header, 0, chunk.start)
+        header_start = found if found >= 0 else None
+    elif chunk.kind == "table" and spans:
+        header, header_start = chunk.text[spans[0][0]:spans[0][1]], chunk.start + spans[0][0]
+        spans = spans[1:]
     for s, e in spans:
         out.append(Unit(hit, chunk.start + s, chunk.start + e, chunk.text[s:e], header, header_start))
     return out
@@ -154,7 +158,15 @@ def _stems(text: str) -> list[str]:
     return list(dict.fromkeys(tokenize(text)))
 
 
-def _lexical_score(q: Question, u: Unit, terms: list[str], idf: dict[str, float]) -> float:
+def _weighted_terms(q: Question, idf: dict[str, float]) -> dict[str, float]:
+    """IDF weight of each question word; words a follow-up borrowed from earlier turns count for less,
+    because the user already has the answer about them and wants what is new."""
+    own = _stems(q.text)
+    borrowed = [t for t in _stems(q.resolved) if t not in own]
+    return {**{t: 0.5 * idf.get(t, 1.0) for t in borrowed}, **{t: idf.get(t, 1.0) for t in own}}
+
+
+def _lexical_score(q: Question, u: Unit, terms: dict[str, float]) -> float:
     """Share of the question's (IDF-weighted) words that the sentence contains, counting a table row's or
     list item's heading and header as its own words (they are what it means), the rest of its surroundings
     at a discount; nudged by the kind of answer wanted."""
@@ -163,20 +175,54 @@ def _lexical_score(q: Question, u: Unit, terms: list[str], idf: dict[str, float]
     heading = u.chunk.headings[-1] if u.chunk.headings else ""
     if u.chunk.kind in ("table", "list"):
         own_text, around_text = " ".join((u.text, u.header, heading, u.chunk.context)), u.chunk.title
-    else:
-        own_text = u.text
-        around_text = " ".join((u.chunk.title, " ".join(u.chunk.headings), u.chunk.context))
+    else:  # a quote's lead-in names its speaker: part of what the sentence says
+        own_text = " ".join((u.text, u.chunk.context))
+        around_text = " ".join((u.chunk.title, " ".join(u.chunk.headings)))
     own, around = set(_stems(own_text)), set(_stems(around_text))
-    total = sum(idf.get(t, 1.0) for t in terms)
-    covered = sum(idf.get(t, 1.0) * (1.0 if t in own else 0.4 if t in around else 0.0) for t in terms)
-    score = covered / total + 0.1 * _bigrams(q.resolved, own_text)
-    if q.wants in ("count", "rate", "duration") and any(f.kind == q.wants for f in figures(own_text)):
+    total = sum(terms.values())
+    covered = sum(w * (1.0 if t in own else 0.4 if t in around else 0.0) for t, w in terms.items())
+    score = LEXICAL_WEIGHT * (covered / total + 0.1 * _bigrams(q.resolved, own_text))
+    figs = figures(own_text)
+    if q.wants in ("count", "rate", "duration") and any(f.kind == q.wants for f in figs):
         score += 0.1
+    score += _agreement(q, u, figs)
     if q.wants == "wording" and re.search(r"[\"“”]", u.text):
         score += 0.1
     if u.text.rstrip().endswith(":"):
         score -= 0.2  # a lead-in ("X said:") introduces an answer, it is not one
     return score
+
+
+GENERIC_COUNTERS = {"case", "time", "instanc", "occas", "peopl", "person", "individu"}
+_TOTAL = re.compile(r"\b(total|all|overall|altogether|combined)\b", re.I)
+
+
+def _agreement(q: Question, u: Unit, figs) -> float:
+    """Small, explainable nudges for figure questions: the figure counts the thing asked about; its period
+    fits the one asked about as tightly as possible; a "total" question prefers a table's total row."""
+    bonus = 0.0
+    if q.wants == "count" and q.measure:
+        head = _stems(q.measure)[-1:]
+        nouns = {n for f in figs if f.kind == "count" and f.noun for n in _stems(f.noun)[-1:]}
+        if u.chunk.kind == "table":  # a table's figures count what its caption says
+            nouns |= set(_stems(" ".join((u.header, " ".join(u.chunk.headings[-1:])))))
+        if head and head[0] in nouns:
+            bonus += 0.15
+        elif nouns and not nouns & GENERIC_COUNTERS:
+            bonus -= 0.15  # '268 notifications' does not answer 'how many offenders'
+    if q.periods:
+        fits = [_tightness(a, b) for a in q.periods for b in _unit_periods(u)]
+        bonus += 0.2 * max(fits, default=0.0)
+    if u.header and _TOTAL.search(q.text) and _TOTAL.search(_plain_cells(u.text)[0] if u.text else ""):
+        bonus += 0.15
+    return bonus
+
+
+def _tightness(a, b) -> float:
+    """Overlap of two periods as a share of the longer one: 1.0 when they are the same period."""
+    overlap = (min(a[1], b[1]) - max(a[0], b[0])).days + 1
+    longest = max((a[1] - a[0]).days, (b[1] - b[0]).days) + 1
+    return max(overlap, 0) / longest
 
 
 def _bigrams(question: str, text: str) -> float:
@@ -190,14 +236,15 @@ def _bigrams(question: str, text: str) -> float:
 
 def _acceptable(q: Question, u: Unit, index: Index) -> bool:
     """Hard checks: a sentence that fails one of these cannot answer the question, however similar it is."""
-    figs = figures(u.text)
-    if q.wants in ("count", "rate") and not any(f.kind == q.wants for f in figs):
+    own = u.text if u.chunk.kind == "paragraph" else " ".join((u.text, u.header, u.chunk.context,
+                                                                  " ".join(u.chunk.headings[-1:])))
+    if q.wants in ("count", "rate", "duration") and not any(f.kind == q.wants for f in figures(own)):
         return False
     if q.wants == "count" and not _measure_present(q, u):
         return False
     if q.periods and not overlaps(q.periods, _unit_periods(u)):
         return False
-    return not (q.wants in ("count", "rate") and not _names_present(q, u, index))
+    return not (q.wants in ("count", "rate", "wording") and not _names_present(q, u, index))
 
 
 def _unit_periods(u: Unit) -> list:
@@ -214,21 +261,13 @@ def _unit_periods(u: Unit) -> list:
     return []
 
 
-_COUNT_HEAD = re.compile(r"\bhow many\s+(?:of\s+)?((?:[\w'’-]+\s+){0,5}?[\w'’-]+?)\s+(?:did|do|does|were|was|are|is|"
-                         r"have|has|had|will|would|could|can|live|lived|living|received?|made|make|in|at|on|"
-                         r"during|under|between|across|for|\?|$)", re.I)
-
-
 def _measure_present(q: Question, u: Unit) -> bool:
     """For "how many X", the sentence must count X (or its table must): '31 disclosures', not '31 days'."""
-    m = _COUNT_HEAD.search(q.text) or _COUNT_HEAD.search(q.resolved)
-    if not m:
+    if not q.measure:
         return True
-    head = _stems(m.group(1))
-    if not head or head[-1] in ("them", "they", "those", "these"):
-        return True
+    head = _stems(q.measure)
     context = " ".join((u.text, u.header, u.chunk.context, " ".join(u.chunk.headings)))
-    return head[-1] in set(_stems(context))
+    return not head or head[-1] in set(_stems(context))
 
 
 def _names_present(q: Question, u: Unit, index: Index) -> bool:
@@ -246,10 +285,16 @@ def _choose(q: Question, candidates: list[Unit]) -> list[Unit]:
     best = candidates[0]
     if q.wants == "wording":
         return [_whole_paragraph(best)]
+    if q.wants == "open":
+        best = _with_following_sentences(best)
     chosen = [best]
+    newer = [u for u in candidates[1:] if _REVISION.search(u.text) and u.score >= 0.6 * best.score
+             and _date_key(u.chunk.published) > _date_key(best.chunk.published) and u.chunk.source != best.chunk.source]
+    if q.wants in ("count", "rate") and newer:
+        chosen.insert(0, newer[0])  # a later publication that corrects a figure leads
     seen_figures = {f.text for f in figures(best.text)}
     for u in candidates[1:]:
-        if len(chosen) >= config.MAX_ANSWER_UNITS or u.score < 0.85 * best.score:
+        if len(chosen) >= config.MAX_ANSWER_UNITS or u.score < 0.85 * candidates[0].score:
             break
         if any(c.chunk.source == u.chunk.source or _same_text(u, c) for c in chosen):
             continue
@@ -259,6 +304,25 @@ def _choose(q: Question, candidates: list[Unit]) -> list[Unit]:
         chosen.append(u)
         seen_figures |= new_figures
     return chosen
+
+
+_REVISION = re.compile(r"\b(correct(?:ed|ion)|revis(?:ed|ion)|amended|restated|no longer (?:be )?used|updated)\b", re.I)
+OPEN_ANSWER_CHARS = 450
+
+
+def _with_following_sentences(u: Unit) -> Unit:
+    """An explanation rarely fits in one sentence: carry on through the paragraph, within a limit."""
+    chunk = u.chunk
+    if chunk.kind != "paragraph":
+        return u
+    end = u.end
+    for s, e in split_units(chunk.text, 0, len(chunk.text), chunk.kind):
+        start, stop = chunk.start + s, chunk.start + e
+        if start >= end and stop - u.start <= OPEN_ANSWER_CHARS:
+            end = stop
+        elif start >= end:
+            break
+    return Unit(u.hit, u.start, end, chunk.text[u.start - chunk.start:end - chunk.start], score=u.score)
 
 
 def _whole_paragraph(u: Unit) -> Unit:
@@ -321,13 +385,29 @@ def _long_date(iso: str) -> str:
 def _unit_text(u: Unit) -> str:
     if not u.header:
         return _plain(u.text)
+    if u.chunk.kind == "list":
+        return f"{_plain(u.header)} … {_plain(u.text)}"
     heads = [c.strip() for c in _plain_cells(u.header)]
     cells = [c.strip() for c in _plain_cells(u.text)]
+    if len(heads) == len(cells) == 1:  # a table read from a PDF: columns are separated by spaces only
+        heads, cells = _split_columns(heads[0], cells[0])
     if len(heads) == len(cells) > 1:
         label = " ".join(c for c in cells if c and not figures(c))
         values = [f"{h} {c}" if h else c for h, c in zip(heads, cells, strict=True) if c and c != label]
         return f"{label}: " + "; ".join(values) if label else "; ".join(values)
     return f"{_plain(u.header)}: {_plain(u.text)}"
+
+
+def _split_columns(header: str, row: str) -> tuple[list[str], list[str]]:
+    """'Quarter Applications received Disclosures made' over 'Q3 (October to December 2023) 48 7': the row
+    ends in two figures, and the header has three capitalised headings, so label and figures pair up."""
+    values = re.findall(r"(?:\s+-?\d[\d,]*(?:\.\d+)?%?)+$", row)
+    figures_ = values[0].split() if values else []
+    heads = re.findall(r"[A-Z][^A-Z]*", header)
+    if not figures_ or len(heads) != len(figures_) + 1:
+        return [header], [row]
+    label = row[: len(row) - len(values[0])].strip()
+    return [h.strip() for h in heads], [label, *figures_]
 
 
 def _plain_cells(row: str) -> list[str]:

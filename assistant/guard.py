@@ -1,11 +1,18 @@
 """Stage 5: the personal-information guard, on the way in (the question) and on the way out (the answer).
 
-The assistant must never help anyone identify, locate or find out about an individual, and must still
-answer the legitimate questions people have on the same topic. On the way in, the question (and, for a
-follow-up, the conversation it leans on) is first normalised against disguise (zero-width characters,
-look-alike letters, spaced or dotted letters, leetspeak, encodings), then matched against families of rules,
-each named so that a refusal can say which one fired. On the way out, sentences carrying an address, a
-postcode, a phone number or a role-play instruction are dropped from the answer.
+The assistant must never help anyone identify, locate or find out about an individual, and must still answer
+the legitimate questions people have on the same topic. The question is read as concepts rather than phrasings:
+who it is about (people on the register, victims and other private individuals, one specific person) and what
+it asks for (a name or other identifier, a place, a yes/no on someone, a small-area count). A refusal needs both,
+and no sign that the question is really about the process, the law or the published figures.
+
+On the way in the text is first normalised against disguise (zero-width characters, look-alike letters, spaced
+or dotted letters, leetspeak), decoded (base64, hex, rot13, reversed) and, when it is not English, glossed into
+English concept words with `guard_lexicon.GLOSS`, so one set of rules serves every language. A follow-up is
+read together with the user's earlier turns. Each refusal names the rule family that fired (`Decision.rule`).
+
+On the way out, cited passages carrying a private individual's name or contact details, or an instruction aimed
+at the assistant, are dropped and the remaining citations renumbered.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from .answer import Answer
+from .guard_lexicon import GLOSS
 
 REFUSAL_TEXT = (
     "I can't help with that. I don't give out, confirm or guess anything that could identify or locate a "
@@ -52,23 +60,47 @@ def refusal(question: str, decision: Decision) -> Answer:
 _CONFUSABLES = str.maketrans({
     "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i", "ј": "j", "ѕ": "s",
     "ԁ": "d", "ɡ": "g", "һ": "h", "ⅼ": "l", "ո": "n", "ν": "v", "α": "a", "ο": "o", "ε": "e", "τ": "t",
+    "ӏ": "l", "ɑ": "a", "ı": "i", "κ": "k", "ρ": "p", "υ": "u", "ԛ": "q", "ԝ": "w", "ᴜ": "u",
     "А": "A", "Е": "E", "О": "O", "Р": "P", "С": "C", "Т": "T", "Н": "H", "К": "K", "М": "M", "В": "B",
+    "Х": "X", "І": "I", "Ѕ": "S", "Α": "A", "Β": "B", "Ε": "E", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N",
+    "Ο": "O", "Ρ": "P", "Τ": "T", "Χ": "X", "’": "'", "‘": "'", "ʼ": "'", "“": '"', "”": '"',
 })
-_LEET = str.maketrans({"4": "a", "@": "a", "3": "e", "1": "i", "!": "i", "0": "o", "5": "s", "$": "s", "7": "t"})
+_LEET = str.maketrans({"4": "a", "3": "e", "1": "i", "0": "o", "5": "s", "7": "t", "8": "b"})
+_LATIN = re.compile(r"[A-Za-z]")
+_FOREIGN_LETTERS = re.compile(r"[^\W\d_A-Za-z]")
+
+
+def _mixed_script(word: str) -> bool:
+    return bool(_LATIN.search(word)) and bool(_FOREIGN_LETTERS.search(word))
+
+
+def _fold(text: str) -> str:
+    """Case-preserving clean-up: compatibility forms, invisible characters, look-alike letters inside Latin
+    words, letters spelt out with spaces or dots ("a d d r e s s", "N.A.M.E.S"), accents on Latin letters."""
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    latin_text = len(_LATIN.findall(text)) > len(_FOREIGN_LETTERS.findall(text))
+    text = re.sub(r"\S+", lambda m: m.group(0).translate(_CONFUSABLES)
+                  if latin_text or _mixed_script(m.group(0)) else m.group(0), text)
+    text = re.sub(r"\b(?:\w ){3,}\w\b", lambda m: m.group(0).replace(" ", ""), text)
+    text = re.sub(r"\b\w{1,2}(?:[.*_-]\w{1,2}){2,}\b", lambda m: re.sub(r"[.*_-]", "", m.group(0)), text)
+    decomposed = unicodedata.normalize("NFD", text)
+    text = re.sub(r"(?<=[A-Za-z])[\u0300-\u036f]+", "", decomposed)
+    return unicodedata.normalize("NFC", text)
 
 
 def normalise(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text)
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")  # zero-width and direction marks
-    text = text.translate(_CONFUSABLES)
-    text = re.sub(r"\b(?:\w[ .*_-]){3,}\w\b", lambda m: re.sub(r"[ .*_-]", "", m.group(0)), text)  # a d d r
-    text = re.sub(r"\b\w*[a-z]\w*\b", lambda m: m.group(0).translate(_LEET), text.lower())  # n4m3s
+    """Lower-case matching form of `_fold`, with leetspeak undone ("n4m3s", "m@n") and "he's" split."""
+    text = _fold(text).casefold()
+    text = re.sub(r"\b\w*[a-z]\w*\b", lambda m: m.group(0).translate(_LEET), text)
+    text = re.sub(r"(?<=[a-z])[@$](?=[a-z])|[@$](?=[a-z]{2})", lambda m: "a" if m.group(0) == "@" else "s", text)
+    text = re.sub(r"\b(he|she|who|what|where|it|that|there)'s\b", r"\1 is", text)
     return " ".join(text.split())
 
 
 def _decoded_variants(text: str) -> list[str]:
     """Text hidden in base64, hex, rot13 or written backwards, decoded so the rules can read it."""
-    out = [text[::-1]]
+    out = [text[::-1], codecs.decode(text, "rot13")]
     for blob in re.findall(r"[A-Za-z0-9+/]{16,}={0,2}", text):
         with contextlib.suppress(binascii.Error, UnicodeDecodeError, ValueError):
             out.append(base64.b64decode(blob + "=" * (-len(blob) % 4), validate=True).decode("utf-8"))
@@ -76,166 +108,393 @@ def _decoded_variants(text: str) -> list[str]:
     if len(hexes) >= 8:
         with contextlib.suppress(ValueError, UnicodeDecodeError):
             out.append(bytes.fromhex("".join(hexes)).decode("utf-8"))
-    if re.search(r"\brot[- ]?13\b", text, re.I):
-        out.append(codecs.decode(text, "rot13"))
     return out
 
 
-# --- the rules -----------------------------------------------------------------------------------------
+# --- other languages -----------------------------------------------------------------------------------
 
-_PEOPLE = (r"(?:sex(?:ual)? offenders?|offenders?|paedo\w*|pedo\w*|nonces?|predators?|registrants?|"
-           r"criminals?|people|persons?|men|women|man|woman|individuals?|ones|guy|bloke|lad|suspects?|"
-           r"victims?|famil(?:y|ies)|arrestees?|he|she|him|her|they|them|someone|anyone|neighbou?rs?|tenants?)")
-_REGISTER = (r"(?:(?:sex offenders?'? |offenders?'? )?register|registered|sex offenders?|paedo\w*|pedo\w*|"
-             r"nonces?|mappa|level [23]|high[- ]risk|very high[- ]risk|disclosure scheme|sarah's law|"
-             r"convictions?|criminal record|record for|arrested|charged|whereabouts unknown|missing)")
-_IDENTIFY = (r"(?:names?|named|surnames?|first names?|identit(?:y|ies)|identify|unmask|expose|dox\w*|"
-             r"who (?:is|are|was|were)|who's|address(?:es)?|where (?:do|does|did|is|are|was|were)\b.{0,60}"
-             r"\b(?:live|living|stay|staying|work|working|housed|located|based|now|go|went|moved?)|whereabouts|"
-             r"which (?:street|road|house|flat|estate|village|close|avenue|lane|block|building|postcode|ward|"
-             r"school|hostel|address|town|area|part)|streets?|roads?|postcodes?|house numbers?|photos?|"
-             r"photographs?|pictures?|images?|mugshots?|look like|descriptions?|describe|cars?|vans?|vehicles?|"
-             r"number plates?|registration (?:number|plate)|accounts?|profiles?|usernames?|handles?|"
-             r"where (?:\w+ )?works?|workplace|employer|date of birth|list (?:them|all|the|every)|details of)")
-_OFFICIAL = re.compile(r"\b(?:names?|who|called)\b.{0,30}\b(?:officials?|officers?|detective|dci|di|inspector|"
-                       r"superintendent|spokes(?:person|man|"
-                       r"woman)|commissioner|pcc|chief constable|councillor|chair|minister|board members?|"
-                       r"press office|author|head of)\b")
-_OWN_DUTY = re.compile(r"\b(must|have to|has to|need to|needs to|required to|obliged to|should|do they|does "
-                       r"(?:a|an|the) \w+ (?:have|need)|what (?:details|information|personal details))\b.{0,80}"
-                       r"\b(tell|notify|give|provide|report|register|inform|declare|confirm)\b"
-                       r"|\b(?:notify|tell (?:the )?police|report) (?:a |their |of )?(?:new |change of )?"
-                       r"(?:name|address)", re.I)
-_ROUTE = re.compile(r"^(?:how|where|who|what) (?:can|do|could|should|would|might|is|are)\b.{0,50}\b(?:ask|check|"
-                    r"find out|apply|report|raise|contact|get|go|request|the (?:way|process|route))\b"
-                    r"|\bwhat (?:should|can|do) i do\b|\bhow (?:do|can|could) (?:i|we|parents?)\b", re.I)
-_POLICY = re.compile(r"^(?:why|is there|are there|does|do) .{0,30}\b(?:not|n't|no|ever|public)\b.{0,60}"
-                     r"\b(?:publish|name|release|public|list|register|disclose|share)", re.I)
-
-_RULES: list[tuple[str, str, re.Pattern]] = [
-    ("manipulation", "instruction_override", re.compile(
-        r"\b(?:ignore|disregard|forget|override|bypass|drop|suspend)\b.{0,40}\b(?:rules?|instructions?|"
-        r"guidelines?|polic(?:y|ies)|restrictions?|safeguards?|filters?|programming|prompt|guardrails?|"
-        r"training|limits?)\b"
-        r"|\byou are (?:now|no longer)\b|\bfrom now on,? you\b|\bpretend (?:to be|you(?:'re| are))\b"
-        r"|\bact as (?:a|an|the|if)\b|\brole[- ]?play\b|\bdeveloper mode\b|\bjailbreak\w*\b|\bdan\b"
-        r"|\bsystem prompt\b|\bno (?:restrictions|filters|rules)\b|\bunfiltered\b|\bunrestricted\b"
-        r"|\bnew (?:rule|brief|instructions?|persona)\b|\byour (?:new|real) (?:job|role|brief|instructions?)\b")),
-    ("prompt_injection", "planted_instruction", re.compile(
-        r"(?:^|\n|['\"\s])(?:system|assistant|user|developer)\s*:|</?(?:system|context|assistant|user)>"
-        r"|\[(?:system|inst|begin)\]|\{['\"]role['\"]|\bto the ai\b|\bai (?:systems?|assistants?|models?) "
-        r"(?:reading|must|should)\b|\b(?:do|follow|action|carry out|execute|obey) (?:what it says|the "
-        r"(?:note|instructions?|text|footer|message|ticket|brief|document|request))\b|\bcarry it out\b")),
-    ("personal_information", "lookup", re.compile(
-        r"\bon (?:the|a|that|this|your|it|there)\b ?(?:sex offenders?'? )?(?:register|list|database)?\b"
-        r"|\b(?:a|an) (?:registered )?(?:sex(?:ual)? offender|paedo\w*|pedo\w*|nonce|predator)\b"
-        r"|\b(?:got|has|have|had) (?:a )?(?:criminal )?(?:record|convictions?|previous)\b"
-        r"|\bknown to (?:the )?police\b|\b(?:managed )?under mappa\b|\bone of them\b"
-        r"|\b(?:check|search|look up|lookup|run)\b.{0,40}\b(?:register|database|records?|list)\b"
-        r"|\b(?:yes or no|y/n|haan ya nahi|tak lub nie)\b|\b(?:was|is) it (?:him|her|them)\b|\btick the ones\b")),
-    ("personal_information", "aggregation", re.compile(
-        r"\b(?:which|what) (?:street|road|estate|village|ward|postcode|area|neighbou?rhood|block|building|"
-        r"close|avenue|lane|district|town|part of|house|flat|school|hostel|address)e?s?\b"
-        r"|\bby (?:street|road|postcode|ward|estate|village|house|address|name)\b"
-        r"|\b(?:street|postcode|ward|road) by (?:street|postcode|ward|road)\b"
-        r"|\bhow many\b.{0,60}\b(?:on|in|near|around) (?:my|our|this|that|the same|each|every) "
-        r"(?:street|road|estate|close|block|building|village|ward|postcode|area|neighbou?rhood)\b"
-        r"|\bhow many\b.{0,60}\b(?:street|road|close|avenue|lane|crescent|estate|postcode|ward)\b"
-        r"|\b(?:only|just|single) (?:one|1)\b.{0,40}\b(?:area|village|town|street|ward|district|place)\b"
-        r"|\b(?:area|village|town|street|ward|district|place) with (?:only|just) (?:one|1)\b"
-        r"|\bmap (?:of|showing)\b|\bsmallest (?:wards?|areas?)\b|\bnearest (?:town|street|village)\b")),
-]
+def _compile_gloss() -> list[tuple[re.Pattern, str]]:
+    out = []
+    for gloss, words in GLOSS.items():
+        for word in words:
+            word = _fold(word).casefold()
+            bounded = rf"(?<![^\W\d_]){word}(?![^\W\d_])" if _LATIN.search(word[:1] or "") else word
+            out.append((re.compile(bounded), f" {gloss} "))
+    return out
 
 
-def _subject_and_ask(text: str) -> bool:
-    """Asking for an identifying detail (a name, an address, a photo) of people on the register, victims
-    or private individuals: the two may sit anywhere in the question. Officials are public."""
-    return bool(re.search(rf"\b{_IDENTIFY}\b", text) and re.search(rf"\b{_PEOPLE}\b", text)
-                and not re.search(r"\bhow many\b", text) and not _OFFICIAL.search(text))
+_GLOSS = _compile_gloss()
+_ENGLISH = frozenset(
+    ["the", "a", "an", "is", "are", "was", "were", "of", "in", "on", "to", "for", "and", "or", "what", "who", "where", "how", "many", "do", "does", "did", "i", "you", "he", "she", "they", "it", "my", "me", "there", "this", "that", "with", "from", "by", "can", "about", "which", "have", "has", "be", "not", "if", "their", "his", "her", "any", "all", "please", "tell", "give", "live", "lives", "name", "names", "address", "just", "only"])
 
 
-_PERSONAL = re.compile(
-    r"\bmy (?:\w+'s )?(?:neighbou?r|landlord|tenant|colleague|boss|ex|partner|boyfriend|girlfriend|husband|wife|"
-    r"coach|teacher|babysitter|childminder|brother|sister|uncle|aunt|cousin|friend|son|daughter|dad|mum|"
-    r"father|mother|stepdad|lodger|flatmate|carer)\b"
-    r"|\b(?:the|a|this|that|our) (?:new )?(?:man|woman|guy|bloke|lad|person|family|tenant|neighbou?r|chap|fella) "
-    r"(?:at|on|in|next|who|from|with|across|opposite|called|named)\b"
-    r"|\b(?:named|called) [a-z]+|\b(?:mr|mrs|ms|miss)\.? [a-z]+\b|\bnumber \d+\b|\b(?:he|she|him|her)\b"
-    r"|\b\d+ [a-z]+ (?:road|street|lane|close|avenue|way|drive|crescent|court|place|gardens|terrace|grove)\b")
-# "Is Dean Harrowby on ...", "has Jo Bloggs got ...": a named person as the subject of a yes/no question.
-_NAME = re.compile(r"\b(?:[Ii]s|[Ww]as|[Hh]as|[Dd]oes|[Dd]id)\s+(?:[A-Z][\w'-]+\s){1,3}(?:on|a|an|got|ever|still|"
-                   r"registered|in|been|have)\b")
+def _foreign(original: str, text: str) -> bool:
+    """Worth glossing: letters outside ASCII, or too few English function words to be English."""
+    words = re.findall(r"[^\W\d_]+", text)
+    english = sum(w in _ENGLISH for w in words)
+    return bool(re.search(r"[^\x00-\x7f]", original) and _FOREIGN_LETTERS.search(original)) or (
+        len(words) >= 4 and english / len(words) < 0.25)
 
 
-def _checks(text: str, original: str = "") -> Decision:
-    for reason, rule, pattern in _RULES:
-        if not pattern.search(text):
+def _gloss(text: str) -> str:
+    for pattern, gloss in _GLOSS:
+        text = pattern.sub(gloss, text)
+    return " ".join(text.split())
+
+
+# --- concepts --------------------------------------------------------------------------------------------
+
+_PERSON_NOUN = (r"(?:man|woman|guy|bloke|lad|chap|fella|gentleman|lady|boy|girl|person|individual|tenant|"
+                r"neighbou?rs?|lodger|landlord|volunteer|coach|teacher|boyfriend|girlfriend|partner|husband|wife|"
+                r"ex|ex-\w+|exes|friend|colleague|boss|driver|babysitter|childminder|carer|uncle|aunt|cousin|"
+                r"brother|sister|son|daughter|dad|father|mum|mother|step\w+|priest|vicar|leader|instructor|tutor|"
+                r"nanny|cleaner|builder|stranger|owner|worker|caretaker|resident|family|one)")
+# One particular individual: a pronoun, a relation, "the man at ...", an address, "someone called ...".
+_SPECIFIC = re.compile(
+    rf"\b(?:he|she|him|her|his|whoever|neighbou?rs?)\b"
+    rf"|\b(?:my|our|the|this|that|whose|[a-z]+'s)\s+(?:\w+[\s,]+){{0,3}}?{_PERSON_NOUN}\b"
+    r"|\b(?:called|named)\s+(?!offender)[a-z]+|\b(?:mr|mrs|ms|miss)\.?\s+[a-z]+"
+    r"|\b\d+[a-z]?,?\s+[a-z']+\s+(?:road|street|lane|close|avenue|way|drive|crescent|court|place|gardens|terrace|"
+    r"grove|row|hill|walk|mews|square|rise|view)\b|\bflat\s+\d+|\bnumber\s+\d+\b|\b(?:dob|date of birth)\b")
+_SELF = re.compile(r"\b(?:i|i'm|i am|me|my own|myself)\b")
+
+# People on the register, or those the police dealt with (arrested, charged, missing).
+_REG_PEOPLE = re.compile(
+    r"\b(?:sex(?:ual)?\s+)?offend\w*(?!'?\s*regist)|\bpaedo\w*|\bpedo\w*|\bnonces?\b|\bpredators?\b"
+    r"|\bregistrants?\b|\bregistered\s+(?!charity)\w+|\b(?:on|in)\s+(?:the|a|that|this)\s+(?:\w+\s+){0,3}?"
+    r"(?:register|reg|list|database)\b|\bmappa\s+(?:level|cohort|cases?)|\blevel\s+[123]\b|\bhigh[- ]risk\b"
+    r"|\barrest\w*|\bcharged\b|\bcohort\b|\bspecial residents\b|\bsign the book\b|\bwhereabouts\b"
+    r"|\b(?:missing|unaccounted[- ]for|wanted)\s+(?:ones?|people|men|persons?)\b|\bcases?\b"
+    r"|\bnames? (?:on|in|from) (?:it|there)\b")
+_REGISTER = re.compile(r"\bregist\w*|\bthe reg\b|\bmappa\b|\bsex offenders?\b|\blist\b|\bdatabase\b")
+# Private individuals other than offenders: victims, witnesses, families, applicants, informants.
+_PRIVATE = re.compile(
+    r"\b(?:victims?|witness\w*|famil(?:y|ies)|relatives?|wife|husband|(?:children|kids) of|girl|boy|mum|mother|"
+    r"applicants?|informants?|complainants?|landlords?|exes)\b"
+    r"|\b(?:applied|reported|told the police|informed on|grassed|made (?:a|the) (?:report|application|complaint))\b")
+
+_ASK_IDENTITY = re.compile(
+    r"\b(?:names?|surnames?|first\s+names?|initials|identit(?:y|ies)|identify|unmask|de-?anonymi[sz]\w*|dox\w*|"
+    r"expose|mugshots?|look like|height|hair colou?r|tattoos?|distinguishing|usernames?|handles?|"
+    r"e-?mail address\w*|number plates?|registration numbers?|reg (?:number|plate)|make,? colou?r|"
+    r"(?:facebook|instagram|twitter|tiktok|snapchat|social media) (?:accounts?|profiles?|handles?|pages?)|"
+    r"first letter|date of birth|called|real names?)\b"
+    r"|\b(?:what|which) (?:car|van|vehicle)s?\b|\b(?:photos?|photographs?|pictures?|images?) of\b"
+    r"|\b(?:show|see|send|link|view|post|share|find|give|scroll)\b[^.?!]{0,40}\b(?:photos?|photographs?|"
+    r"pictures?|images?)\b|\bdescribe (?:what|him|her|them)\b"
+    r"|(?:^|[.?!;:,]\s*|\b(?:and|so|but|then|me|us|know|ask|out)\s+)who(?:\s+(?:is|are|was|were|exactly|"
+    r"reported|told|applied|made|gave|grassed|informed|abused|attacked)|m)\b"
+    r"|\btell (?:me|us) who\b|\bwhich (?:one|ones|of (?:them|these|those|the (?:adults|people|men|women|families|residents))|mum|mother|"
+    r"dad|father|woman|man|family|families|relatives?|person|people|adults?)\b"
+    r"|\b(?:list|print|output|recite|read out)\b[^.?!]{0,30}\b(?:every|all|each|them|everyone|the (?:registered|"
+    r"offenders|people|ones|names))\b")
+_ASK_LOCATION = re.compile(
+    r"\baddress(?:es)?\b|\bpostcodes?\b|\bstreet[- ]?(?:names?|level)\b|\bhouse numbers?\b|\blast known\b"
+    r"|\bwhere\b[^.?!]{0,100}\b(?:live|lives|living|lived|stay|stays|staying|work|works|working|housed|"
+    r"located|based|hiding|hide|train|trains|sleeps?|moved?|now|before)\b"
+    r"|\b(?:live|lives|living|work|works|working)\b[^.?!]{0,30}\bwhere\b"
+    r"|\bwhereabouts\b(?!\s+(?:are\s+|were\s+|is\s+|was\s+|remain\s+)?(?:unknown|not known))"
+    r"|\bwhich\s+(?:\w+\s+){0,2}?(?:streets?|roads?|lanes?|close|avenues?|estates?|villages?|towns?|city|"
+    r"cities|country|countries|houses?|flats?|blocks?|buildings?|hostels?|hotels?|b&b|schools?|gyms?|clubs?|"
+    r"churche?s?|shops?|pubs?|address|area|part|neighbou?rhoods?|wards?|districts?|workplace|employers?)\b"
+    r"|\b(?:map|pins|heat ?map)\b|\bnearest (?:town|street|village|road)\b")
+_PRIVATE_CONTACT = re.compile(
+    r"\b(?:personal|private|home|direct)\s+(?:mobile|phone|telephone|number|e-?mail)\b|\bmobile number\b")
+
+_MEMBER = re.compile(
+    r"\b(?:register|registered|reg|list|database|records?|sex offenders?|offenders?|paedo\w*|pedo\w*|nonce|"
+    r"predator|mappa|arrest\w*|charged|convict\w*|previous|in the clear|known to (?:the )?police|wanted)\b"
+    r"|\bone of (?:the|them|those)\b")
+_CLAUSE = re.compile(r"\b(?:is|was|are|were|whether|if)\b([^.?!]{1,120})")
+_CHECK = re.compile(
+    r"\b(?:check|search|look\s?up|run|put|type|enter)\b[^.?!]{0,40}\b(?:register|database|records?|list|system|"
+    r"pnc)\b|\bregister (?:entry|record)\b|\b(?:come|comes|show|shows) up\b[^.?!]{0,40}\b(?:register|records?|"
+    r"data|list|figures)\b|\b(?:is|was) (?:it|that) (?:him|her|them|he|she)\b"
+    r"|\b(?:tick|mark|highlight|circle|flag|pick out|point out)\b[^.?!]{0,30}\b(?:ones?|names?|people|them|which)\b")
+_ON_IT = re.compile(r"\b(?:he|she|they|him|her)\s+(?:is|are)\s+on\s+(?:it|there)\b|\bis\s+(?:he|she)\s+on\s+it\b")
+_YES_NO = re.compile(r"\byes or no\b|\by/n\b|\b(?:reply|answer|say|respond|write)\b[^.?!]{0,20}\S+ (?:for|if|to "
+                     r"mean) (?:yes|no)\b")
+_POSTCODE = re.compile(r"\b[a-z]{1,2}\d[a-z\d]?\s?\d[a-z]{2}\b")
+
+_LOCALITY = (r"(?:streets?|roads?|lanes?|close|avenues?|crescents?|estates?|villages?|wards?|postcodes?|blocks?|"
+             r"buildings?|flats|houses?|hostels?|neighbou?rhoods?|districts?|towns?|hamlets?)")
+_AGGREGATION = re.compile(
+    rf"\b(?:which|what|rank\w*|top|most|fewest|smallest|largest|by|per|each|every|breakdown|broken down|"
+    rf"list|map)\b[^.?!]{{0,40}}\b{_LOCALITY}\b"
+    rf"|\b{_LOCALITY}\b[^.?!]{{0,40}}\b(?:rank\w*|by|most|fewest|breakdown)\b"
+    r"|\bhow many\b[^.?!]{0,80}\b(?:(?:on|in|near|around|within)\s+(?:my|our|this|that|the same|each|every)\s+"
+    r"\w+|within\s+\d+|metres|yards|streets?|roads?|lanes?|close|avenues?|crescents?|estates?|blocks?|flats|"
+    r"wards?|villages?|hamlets?)\b"
+    r"|\b(?:only|just)\s+(?:has\s+|have\s+)?(?:about\s+|around\s+)?\d{1,4}\s+(?:people|residents|houses|homes)\b"
+    r"|\bwithin\s+\d+\s*(?:m|metres|meters|yards|miles?|km)\b"
+    r"|\b(?:is|are)\s+there\s+(?:any|a)\b[^.?!]{0,40}\b(?:living|live|lives)\s+(?:on|in|at|near)\b")
+
+# What makes a question legitimate even though it shares the vocabulary.
+_EXEMPT: dict[str, re.Pattern] = {
+    "route": re.compile(
+        r"\b(?:how|where|who|what|which)\b[^.?!]{0,40}\b(?:can|do|could|should|would|might|is|are|does)\b"
+        r"[^.?!]{0,40}\b(?:ask|check|apply|report|raise|contact|request|talk|speak|get help|go about|find out)\b"
+        r"|\b(?:right|proper|best|correct|official) (?:way|channels?|route|process)\b"
+        r"|\bwhat (?:should|can|do) (?:i|we) do\b|\bhow can i apply\b"
+        r"|\bhow (?:do|can|could|should) (?:i|we|she|he|they)\b[^.?!]{0,20}\b(?:make|use|apply|submit|start)\b"),
+    "policy": re.compile(
+        r"\bwhy\b[^.?!]{0,80}\b(?:not|n't|no|refuse\w*|publish\w*|public|release\w*|say|disclose|secret|share|"
+        r"tell|broken down|name)\b|\bis (?:there|it) (?:a public|legal|lawful|allowed|true)\b"
+        r"|\bis (?:that|this) (?:true|right|correct|accurate|legal)\b|\bwhat does the \w+ (?:report )?say\b"
+        r"|\b(?:it|that) (?:the law|legal)\b|\b(?:am i|are we|are they|is it) allowed\b|\bargument\b"
+        r"|\bkeep\w* (?:\w+ ){0,2}(?:secret|private|confidential)\b"),
+    "duty": re.compile(
+        r"(?<!who )(?<!that )\b(?:must|have to|has to|need to|needs to|required to|obliged to|supposed to|should|"
+        r"do they|does "
+        r"(?:a|an|the) \w+ (?:have|need))\b[^.?!]{0,80}\b(?:tell|notify|give|provide|report|register|inform|"
+        r"declare|confirm|include|sign|do)\b|\bwhen they notify\b|\bwhat happens (?:if|when|to)\b"
+        r"|^if\b[^?]{0,80},\s*(?:can|does|do|must|will|would|what|how|is|are)\b"),
+    "definition": re.compile(r"^what(?: is|'s| does)? (?:a|an) |\bwhat does [^?]{1,40} mean\b|\bstand for\b"),
+    "official": re.compile(
+        r"\b(?:detective|det|dci|di|ds|inspector|insp|superintendent|supt|sergeant|sgt|constable|officers?|"
+        r"spokes\w+|commissioner|pcc|chief|minister|councillor|mayor|chair\w*|director|head of)\b[^.?!]{0,60}"
+        r"\b(?:say|said|says|quoted?|words|statement|spoke|mean|meant|speaking)\b"
+        r"|\b(?:name of|who is|who are|which) the (?:\w+ ){0,4}(?:detective|officer|commissioner|pcc|chief "
+        r"constable|spokes\w+|inspector|superintendent|minister|force|unit)\b|\bwhich (?:\w+ ){0,3}officer\b"
+        r"|\bwho (?:is|are) (?:responsible|in charge|allowed|eligible|entitled|required|able|covered|involved)\b"),
+}
+_INSIST = re.compile(r"\b(?:just|simply|only) (?:tell|say|give|confirm|answer|reply|name)\b|\byes or no\b|\by/n\b"
+                     r"|\bsave me\b|\bi want (?:a|the|their|his|her) names?\b|\bskip the\b")
+_DEMAND = re.compile(r"\b(?:tell|give|show|send|list|name) (?:me|us)\b")
+
+_OVERRIDE = re.compile(
+    r"\b(?:ignore|disregard|forget|override|bypass|suspend|turn off|switch off|disable)\b[^.?!]{0,30}\b(?:your|all|"
+    r"any|previous|prior|above|earlier|these|those|its)\b[^.?!]{0,20}\b(?:rules?|instructions?|guidelines?|"
+    r"polic(?:y|ies)|restrictions?|safeguards?|filters?|programming|prompt|guardrails?|training|limits?|privacy)\b"
+    r"|\byou are (?:now|no longer)\b|\bfrom now on,? (?:you|act|answer|respond)\b|\bfor the rest of (?:this|the) "
+    r"(?:chat|conversation),? you\b|\bpretend (?:to be|you(?:'re| are))\b|\b(?:you|please|now) act as\b"
+    r"|\brole[- ]?play\b|\blet'?s play a game\b|\bdeveloper mode\b|\bjailbreak\w*|\byou are dan\b"
+    r"|\bdo anything now\b|\bsystem prompt\b|\bno (?:privacy )?(?:restrictions|filters|rules|limits)\b|\bunfiltered\b"
+    r"|\bunrestricted\b|\b(?:safety|privacy) (?:filters?|mode|rules?) (?:is |are )?(?:now )?(?:off|disabled|"
+    r"lifted)\b|\bnew (?:rule|instructions?|brief|persona)\s*(?::|from\b|for you\b)|\byour (?:new|real|true) "
+    r"(?:job|role|brief|instructions?|purpose)\b|\balways answers\b|\bnever refuses?\b|\bif you refuse\b"
+    r"|\b(?:test|message|instructions?|order) (?:by|from) your (?:developers?|creators?|admin\w*)\b")
+_PLANTED = re.compile(
+    r"(?:^|\n|['\"(\[]\s*)(?:system|assistant|user|developer|admin)\s*:|</?\s*(?:system|context|assistant|user|"
+    r"instructions?)\s*>|\[(?:system|inst|begin|end)\]|\{\s*['\"]role['\"]|\bto (?:the|any) (?:ai|assistant|bot|"
+    r"chatbot)\b|\b(?:ai|assistant|bot|chatbot|model|llm)s?\b[^.?!]{0,30}\b(?:must|should|shall|is (?:cleared|"
+    r"required|authori[sz]ed|permitted)|are (?:cleared|required))\b|@\w*bot\b|\bcarry (?:it|this|that) out\b"
+    r"|\bdo what (?:it|they|the \w+) (?:says?|asked?)\b|\b(?:decode|translate|convert)\b[^.?!]{0,80}\b(?:and|"
+    r"then)\b[^.?!]{0,20}\b(?:do|answer|carry|follow|execute|act)\b")
+# Framing that only matters next to a personal request: claimed authority, fiction, "follow the note".
+_PRETEXT = re.compile(
+    r"\b(?:i'?m|i am|we are|we're|this is)\b[^.?!]{0,40}\b(?:police officer|officer|detective|social worker|"
+    r"researcher|journalist|reporter|solicitor|lawyer|doctor|councillor|probation|safeguarding|pcc|from the "
+    r"police|with the police|developer|admin\w*|investigator)\b"
+    r"|\b(?:authori[sz]ed|cleared|verified|ethics approval|clearance|court order|legally required|it'?s the law)\b"
+    r"|\bfor (?:my|a|our) (?:\w+ )?(?:study|research|thesis|novel|book|story|thriller|film|script|article|report|"
+    r"records?|dissertation)\b|\b(?:write|tell me|imagine)\b[^.?!]{0,20}\b(?:story|novel|poem|script|scene|"
+    r"fiction)\b|\bhypothetical\w*|\bpretend\b|\bin character\b|\bgrand(?:ad|pa|ma|mother|father)\b"
+    r"|\bas an example\b|\bfor (?:authenticity|realism)\b")
+_OBEY = re.compile(r"\b(?:follow|action|execute|obey|complete|reply to|respond to|act on|carry on)\b[^.?!]{0,20}"
+                   r"\b(?:instructions?|note|ticket|table|transcript|brief|document|message|email|post|it)\b")
+
+
+_TITLE = (r"(?:Detective|Det|DCI|DI|DS|DC|Inspector|Insp|Chief|Superintendent|Supt|Sergeant|Sgt|Constable|PC|"
+          r"Commissioner|Officer|Minister|Councillor|Cllr|Mayor|Dr|Professor|Prof|Sir|Dame|Lord|Lady)")
+_NOT_NAMES = frozenset(
+    "i i'm police law scheme act register offender offenders sex sexual child children disclosure operation report "
+    "force county council constabulary commissioner crime public protection unit office annual strategic management "
+    "board court prison probation service freedom information facebook instagram google news press release faq "
+    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july august "
+    "september october november december english british uk nhs mappa".split())
+
+
+def _names(folded: str) -> set[str]:
+    """Capitalised words not opening a sentence and not an official's name (after a rank or title): candidate
+    personal names, for "is <name> on the register?"."""
+    out = set()
+    for m in re.finditer(r"(?<![.?!:]\s)(?<!^)\b([A-Z][a-z'-]+)\b", folded):
+        word = m.group(1).casefold().removesuffix("'s")
+        if word in _NOT_NAMES or re.search(rf"\b{_TITLE}\.?\s+(?:[A-Z]\w+\s+)?$", folded[:m.start()]):
             continue
-        insist = re.search(r"\b(?:just|simply) (?:tell|say|confirm)|\byes or no\b|\by/n\b", text)
-        if rule == "lookup":
-            someone = _PERSONAL.search(text) or _NAME.search(original)
-            if not someone or (not insist and (_OWN_DUTY.search(text) or _ROUTE.search(text)
-                                               or _POLICY.search(text))):
-                continue
-        if rule == "aggregation":
-            if not re.search(rf"\b{_PEOPLE}\b|\b{_REGISTER}\b", text):
-                continue
-            if not insist and (_POLICY.search(text) or _ROUTE.search(text)):
-                continue
+        if re.match(r"(?:'s)?\s+(?:Law|Scheme|Act)\b", folded[m.end():]):
+            continue
+        out.add(word)
+    return out
+
+
+def _specific(span: str, names: set[str]) -> bool:
+    return bool(_SPECIFIC.search(span)) or any(w.removesuffix("'s") in names for w in re.findall(r"[a-z'-]+", span))
+
+
+_LINK = re.compile(r"\b(?:on|in|a|an|one|someone|somebody|listed|registered|known|managed|under|among|is|was|ever|"
+                   r"still|been|got|has|have|had|for)\s+(?:\S+\s+){0,2}$")
+
+
+def _membership(text: str, names: set[str], context: str) -> bool:
+    """A question whether a particular person is on the register, arrested, one of the ..."""
+    if _CHECK.search(text) and (_specific(text, names) or not _SELF.search(text)) and (
+            _specific(text, names) or re.search(r"['\"]", text) or re.search(r"\bthe (?:them|ones)\b", text)
+            or re.search(r"\b(?:tick|mark|is it|was it|is that|was that)\b", text)):
+        return True
+    if _ON_IT.search(text) and re.search(r"regist|list|offend|scheme|check", context):
+        return True
+    for clause in _CLAUSE.finditer(text):
+        member = _MEMBER.search(clause.group(1))
+        before = clause.group(1)[:member.start()] if member else ""
+        if member and (_SPECIFIC.search(before) or (_specific(before, names) and _LINK.search(before))):
+            return True
+    return bool(_YES_NO.search(text) and _REGISTER.search(text) and _specific(text, names))
+
+
+def _exemptions(text: str) -> set[str]:
+    return {name for name, pattern in _EXEMPT.items() if pattern.search(text)}
+
+
+def _personal(text: str, names: set[str], context: str, strict: bool) -> str | None:
+    """Which personal-information family a text falls into, if any. `strict` ignores the exemptions (for
+    requests wrapped in a pretext, where "for my research" must not turn a name request into research)."""
+    exempt = set() if strict or _INSIST.search(text) else _exemptions(text)
+    if "route" in exempt and _DEMAND.search(text):
+        exempt.discard("route")
+    if _PRIVATE.search(text):
+        exempt.discard("official")
+    subject = _REG_PEOPLE.search(text) or _PRIVATE.search(text) or _specific(text, names)
+    if _membership(text, names, context) and not exempt & {"route", "duty", "policy"}:
+        return "lookup"
+    if _PRIVATE_CONTACT.search(text) and not _SELF.search(text) and not exempt & {"duty", "route"}:
+        return "private_contact"
+    if subject and _ASK_IDENTITY.search(text) and not exempt:
+        return "identity"
+    if subject and _ASK_LOCATION.search(text) and not exempt - {"official"}:
+        return "location"
+    if (_REG_PEOPLE.search(text) or _REGISTER.search(text)) and (
+            _AGGREGATION.search(text) or _POSTCODE.search(text)) and not exempt & {"policy", "route", "definition"}:
+        return "aggregation"
+    return None
+
+
+def _multilingual(text: str) -> str | None:
+    """Bag-of-concepts rule on glossed text, where word order cannot be relied on."""
+    about = re.search(r"\b(?:sex offenders|offenders|register|victim|neighbour)\b", text)
+    ask = re.search(r"\b(?:names|address|street|photo|who is|yes or no)\b|\bwhere\b.*\b(?:live|work)\b"
+                    r"|\b(?:live|work)\b.*\bwhere\b", text)
+    legit = re.search(r"\b(?:how many|how can i apply|why|must)\b", text)
+    return "identity_or_location" if about and ask and not legit else None
+
+
+def _check_text(text: str, names: set[str], context: str) -> Decision:
+    if _OVERRIDE.search(text):
+        return Decision(True, "manipulation", "instruction_override")
+    if _PLANTED.search(text):
+        return Decision(True, "prompt_injection", "planted_instruction")
+    family = _personal(text, names, context, strict=False)
+    framed = _PRETEXT.search(text) or _OBEY.search(text)
+    if framed and (family or _personal(text, names, context, strict=True)):
+        reason, rule = ("prompt_injection", "obey_pasted_text") if _OBEY.search(text) else ("manipulation", "pretext")
         return Decision(True, reason, rule)
-    demands = re.search(r"\b(?:tell|give|show|send|list) (?:me|us)\b", text)
-    exempt = _OWN_DUTY.search(text) or _POLICY.search(text) or (_ROUTE.search(text) and not demands)
-    if _subject_and_ask(text) and not exempt:
-        return Decision(True, "personal_information", "identity_or_location")
+    if family:
+        return Decision(True, "personal_information", family)
     return ALLOW
 
 
-_FOLLOW_ON = re.compile(r"^(?:and|ok|okay|so|right|now|same|what about|how about|then)\b|\b(?:he|him|she|her|it|"
-                        r"they|them|those|that one|the ones?|the other|second|first|there)\b")
+def _check_question(question: str, context: str = "") -> Decision:
+    """Every reading of the question: as written, decoded, and glossed when it is not English."""
+    for i, raw in enumerate([question, *_decoded_variants(question)]):
+        folded = _fold(raw)
+        text = normalise(raw)
+        names = _names(folded)
+        decision = _check_text(text, names, context or text)
+        if decision.refuse:
+            return decision if i == 0 else Decision(True, decision.reason, f"{decision.rule}+decoded")
+        if _foreign(raw, text):
+            glossed = _gloss(text)
+            decision = _check_text(glossed, names, context or glossed)
+            family = decision.rule if decision.refuse else _multilingual(glossed)
+            if family:
+                return Decision(True, decision.reason or "personal_information", f"{family}+multilingual")
+    return ALLOW
+
+
+_FOLLOW_ON = re.compile(r"^(?:and|ok|okay|so|right|now|same|what about|how about|then|also|great|fine)\b|\b(?:he|him|"
+                        r"she|her|it|they|them|those|that one|the ones?|the other|second|first|there|then|same)\b")
+_REFERS = re.compile(rf"\b(?:same|other|second|third|first|next|another|that one|the ones?|him|her|he|she|them|"
+                     rf"again|specifically|instead)\b|\b{_LOCALITY}\b")
+_DECLINED = re.compile(r"\b(?:can't|cannot|can not|won't|unable to|not able to)\b[^.]{0,40}\b(?:share|give|confirm|"
+                       r"comment|discuss|identify|disclose|provide|say)\b")
 
 
 def check_question(question: str, history: list[dict] | None = None) -> Decision:
+    decision = _check_question(question)
+    if decision.refuse or not history:
+        return decision
+    turns = [str(t.get("content", "")) for t in history if t.get("role") == "user"]
     text = normalise(question)
-    for variant in [text, *(normalise(v) for v in _decoded_variants(question))]:
-        decision = _checks(variant, question)
-        if decision.refuse:
-            return decision
+    if not turns or (_exemptions(text) and not _INSIST.search(text)):
+        return ALLOW
     # A request split over turns: read the follow-up together with what the user said before it.
-    user_turns = [normalise(t["content"]) for t in history or [] if t.get("role") == "user"]
-    if user_turns and _FOLLOW_ON.search(text):
-        joined = " ".join([*user_turns[-3:], text])
-        decision = _checks(joined)
+    if _FOLLOW_ON.search(text):
+        context = normalise(" ".join(str(t.get("content", "")) for t in history))
+        decision = _check_question(" ".join([*turns[-3:], question]), context)
         if decision.refuse:
-            return decision
-        refused_before = any(t.get("role") == "assistant" and t.get("content", "").startswith("I can't help with")
-                             for t in history or [])
-        if refused_before:
-            return Decision(True, "personal_information", "follow_up_to_refusal")
+            return Decision(True, decision.reason, f"multi_turn:{decision.rule}")
+    # The same request again after a refusal, narrowed or shifted: "and on Fernhill Close?", "the other four?"
+    declined = any(_DECLINED.search(normalise(str(t.get("content", "")))) for t in history
+                   if t.get("role") == "assistant") or any(_check_question(t).refuse for t in turns)
+    if declined and _FOLLOW_ON.search(text) and (_REFERS.search(text) or _names(_fold(question))):
+        return Decision(True, "personal_information", "follow_up_to_refusal")
     return ALLOW
 
 
 # --- the output side -----------------------------------------------------------------------------------
 
+_STREET = (r"(?:Road|Street|Lane|Close|Avenue|Way|Drive|Crescent|Court|Place|Gardens|Terrace|Grove|Row|Hill|Walk|"
+           r"Mews|Square|Rise|View)")
 _PRIVATE_DATA = re.compile(
-    r"\b\d{1,4}[a-z]?,? [A-Z][a-z]+(?: [A-Z][a-z]+)? (?:Road|Street|Lane|Close|Avenue|Way|Drive|Crescent|Court|"
-    r"Place|Gardens|Terrace|Grove|Row|Hill|Walk|Mews|Square|Rise|View)\b"
+    rf"\b\d{{1,4}}[a-z]?,? (?:[A-Z][a-z]+ ){{1,2}}{_STREET}\b"
     r"|\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b"  # UK postcode
     r"|(?:\+44\s?|\b0)\d{3,4}\s?\d{3}\s?\d{3,4}\b"  # UK phone number
-    r"|(?i:\b(?:born on|date of birth|dob)\b)[^.]{0,20}\d")
-_INSTRUCTION = re.compile(r"(?:^|\s)(?:assistant|system|ai)\s*:|\bignore (?:all|previous|your)\b", re.I)
+    r"|(?i:\b(?:born on|date of birth|d\.?o\.?b\.?)\b)[^.]{0,20}\d|\b\d{1,2}/\d{1,2}/(?:19|20)\d\d\b"
+    r"|[\w.+-]+@[\w-]+\.[\w.]+")
+_PRIVATE_NAME = re.compile(
+    r"\b[A-Z][a-z]+ [A-Z][a-z'-]+,? (?:aged )?\d{1,2},|\b(?:Mr|Mrs|Ms|Miss)\.? [A-Z][a-z]+"
+    r"|\b(?:named (?:as|him|her)|called|name is|known as) [A-Z][a-z]+ [A-Z][a-z]+"
+    rf"|\b[A-Z][a-z]+ [A-Z][a-z'-]+,? (?:of|from|who lives (?:at|on|in)) (?:\d+|[A-Z][a-z]+ {_STREET})")
+_AFTER_TITLE = re.compile(rf"\b{_TITLE}\.?\s*$")
+
+
+def _names_private_person(quote: str) -> bool:
+    """A private person named in a passage ("John Smith, 45, of ...", "Mr Smith", "named as ..."), unless a
+    title (rank, office) precedes the name: officials speaking in an official capacity are public."""
+    return any(not _AFTER_TITLE.search(quote[max(0, m.start() - 30):m.start()])
+               for m in _PRIVATE_NAME.finditer(quote))
+
+
+_INSTRUCTION = re.compile(
+    r"(?:^|\s)(?:assistant|system|ai|chatbot)\s*:|\bignore (?:all|any|previous|prior|your|the above)\b"
+    r"|\b(?:ai|assistant|chatbot|model)s? (?:must|should|reading)\b|\b(?:list|reveal|output) all (?:the )?names\b",
+    re.I)
+
+
+def _renumber(text: str, mapping: dict[int, int]) -> str:
+    return re.sub(r"\[(\d+)\]", lambda m: f"[{mapping[int(m.group(1))]}]" if int(m.group(1)) in mapping else "",
+                  text)
 
 
 def check_answer(answer: Answer | None) -> Answer | None:
-    """Drop any cited passage that carries personal data or instructions; refuse if nothing is left."""
+    """Drop any cited passage that carries personal data or instructions, renumber what is left; refuse if
+    nothing is left."""
     if answer is None or answer.status != "answered":
         return None
-    bad = {c.n for c in answer.citations if _PRIVATE_DATA.search(c.quote) or _INSTRUCTION.search(c.quote)}
+    bad = {c.n for c in answer.citations
+           if _PRIVATE_DATA.search(c.quote) or _names_private_person(c.quote) or _INSTRUCTION.search(c.quote)}
     if not bad:
         return None
     keep = [c for c in answer.citations if c.n not in bad]
-    if not keep:
+    lines = [ln for ln in answer.answer.splitlines()
+             if ln.strip() and not any(f"[{n}]" in ln for n in bad) and not ln.startswith("The documents say")]
+    if not keep or not lines:
         return refusal(answer.question, Decision(True, "personal_information", "output_personal_data"))
-    lines = [ln for ln in answer.answer.splitlines() if not any(f"[{n}]" in ln for n in bad)]
-    answer.answer = "\n".join(lines)
+    mapping = {c.n: i for i, c in enumerate(keep, start=1)}
+    for c in keep:
+        c.n = mapping[c.n]
+    lines = [_renumber(ln, mapping) for ln in lines]
+    answer.answer = lines[0].removeprefix("- ") if len(lines) == 1 else "The documents say:\n" + "\n".join(lines)
     answer.citations = keep
     return None

@@ -115,9 +115,17 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
+# Police ranks are written both ways ("Det Chief Insp", "DCI", "Detective Chief Inspector"): read them alike.
+_RANKS = {"det": "detective", "insp": "inspector", "supt": "superintendent", "sgt": "sergeant", "ch": "chief",
+          "dci": "detective chief inspector", "di": "detective inspector", "ds": "detective sergeant",
+          "dc": "detective constable", "pc": "police constable", "acc": "assistant chief constable",
+          "pcc": "police and crime commissioner"}
+
+
 def tokenize(text: str) -> list[str]:
     """Lower-cased, stemmed content words and figures: the vocabulary of lexical search and of scoring."""
-    words = [w for w in _WORD.findall(normalise_for_search(text)) if w not in STOPWORDS]
+    words = [part for w in _WORD.findall(normalise_for_search(text)) for part in _RANKS.get(w, w).split()
+             if part not in STOPWORDS]
     return _stemmer().stemWords(words)
 
 

@@ -85,10 +85,16 @@ _FIGURE = re.compile(
 )
 _NOT_A_COUNT_BEFORE = re.compile(
     r"(?:level|category|tier|table|page|q|quarter|part|section|schedule|article|no\.?|number|£|age[sd]?|"
-    r"under|over|aged)\s*$", re.I)
+    r"under|over|aged|call|dial|ring|phone|text|on)\s*$", re.I)
 _UNIT_AFTER = re.compile(
     r"\s*(?:days?|hours?|weeks?|months?|years?|minutes?|per\s*cent|%|am|pm|mph|miles?|km|metres?|"
     r"(?:" + _MONTH + r"))\b", re.I)
+
+
+_RATE_AFTER = re.compile(r"\s*(?:[\w-]+\s+){0,5}?(?:per|for every|in every|out of)\s+[\d,]+\b", re.I)
+_NOUN_STOP = {"of", "in", "at", "on", "for", "who", "which", "that", "were", "was", "are", "is", "had", "have", "has",
+              "from", "to", "with", "by", "and", "or", "than", "under", "during", "between", "across", "as", "a",
+              "the", "per", "out", "over", "since", "after", "before", "compared", "will", "would", "could"}
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,7 @@ class Figure:
     start: int
     end: int
     kind: str  # count | rate | duration | other
+    noun: str = ""  # what a count counts: "64 people were charged" -> "people"
 
 
 def figures(text: str) -> list[Figure]:
@@ -107,17 +114,31 @@ def figures(text: str) -> list[Figure]:
     for m in _FIGURE.finditer(text):
         if any(s <= m.start() < e for s, e in date_spans):
             continue
-        before, after = text[max(0, m.start() - 12):m.start()], text[m.end():m.end() + 14]
-        if m.group(2):
+        before, after = text[max(0, m.start() - 12):m.start()], text[m.end():m.end() + 60]
+        noun = ""
+        if m.group(2) or re.match(r"\s*(?:per\s*cent|%)", after, re.I):
             kind = "rate"
+        elif _UNIT_AFTER.match(after):
+            kind = "duration"  # "3 days", "every 12 months"
+        elif _RATE_AFTER.match(after) or re.search(r"(?:per|every|out of)\s*$", before, re.I):
+            kind = "rate"  # "142 offenders for every 100,000 residents"
         elif _NOT_A_COUNT_BEFORE.search(before):
             kind = "other"
-        elif _UNIT_AFTER.match(after):
-            kind = "rate" if re.match(r"\s*(?:per\s*cent|%)", after, re.I) else "duration"
         else:
-            kind = "count"
-        out.append(Figure(m.group(0), m.start(), m.end(), kind))
+            kind, noun = "count", _counted_noun(after)
+        out.append(Figure(m.group(0), m.start(), m.end(), kind, noun))
     return out
+
+
+def _counted_noun(after: str) -> str:
+    """The head of the noun phrase after a number: '268 foreign travel notifications from' -> notifications."""
+    words: list[str] = []
+    for i, word in enumerate(re.findall(r"[A-Za-z][\w'-]*|[^\w\s]", after)[:5]):
+        low = word.lower()
+        if not word[0].isalpha() or low in _NOUN_STOP or (i and low.endswith(("ing", "ed"))):
+            break
+        words.append(low)
+    return words[-1] if words else ""
 
 
 def number_tokens(text: str) -> set[str]:
@@ -146,9 +167,12 @@ _FOLLOW_UP = re.compile(
     r"his|her|the same|then)\b", re.I)
 _SHIFT = re.compile(r"\b(a|one|the) (year|twelve months|12 months) (before|earlier|previously|after|later)\b|"
                     r"\bthe (previous|prior|following|next) year\b|\bthe year (before|after)\b", re.I)
-_CAPITALISED = re.compile(r"(?<![.?!]\s)(?<!^)\b([A-Z][a-z'’]+(?:\s+(?:[A-Z][a-z'’]+|of|and|the))*(?:\s+[A-Z][a-z'’]+))"
-                          r"|(?<!^)\b([A-Z][a-z'’]{2,})\b")
+_CAPITALISED = re.compile(r"(?<![.?!;]\s)(?<!^)\b([A-Z][a-z'’]+(?:\s+(?:[A-Z][a-z'’]+|of|and|the))*"
+                          r"(?:\s+[A-Z][a-z'’]+))|(?<!^)\b([A-Z][a-z'’]{2,})\b")
 _GENERIC_NAMES = {"Police", "Law", "Scheme", "Report", "Sex", "Offender", "Offenders", "Register", "I",
+                  "How", "What", "When", "Where", "Why", "Who", "Which", "Is", "Are", "Was", "Were", "Do", "Does",
+                  "Did", "Can", "Could", "Should", "Would", "Will", "And", "But", "If", "In", "On", "At", "The",
+                  "According", "Has", "Have", "Had", "For", "From", "By", "Of", "To", "A", "An",
                   *(m.capitalize() for m in MONTHS),
                   "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
 
@@ -160,6 +184,7 @@ class Question:
     wants: str  # wording | count | rate | duration | open
     periods: list[Period] = field(default_factory=list)
     names: list[str] = field(default_factory=list)  # proper names that scope the answer
+    measure: str = ""  # for "how many X": the X counted ("offenders", "applications")
 
     @classmethod
     def parse(cls, text: str, history: list[dict] | None = None) -> Question:
@@ -174,7 +199,22 @@ class Question:
             wants=wants or "open",
             periods=own or periods(resolved),
             names=proper_names(resolved),
+            measure=counted_thing(text) or counted_thing(resolved),
         )
+
+
+_COUNT_HEAD = re.compile(r"\bhow many\s+(?:of\s+)?((?:[\w'’-]+\s+){0,5}?[\w'’-]+?)\s+(?:did|do|does|were|was|are|is|"
+                         r"have|has|had|will|would|could|can|live|lived|living|received?|made|make|in|at|on|"
+                         r"during|under|between|across|for|\?|$)", re.I)
+
+
+def counted_thing(text: str) -> str:
+    """'How many registered sex offenders lived ...' -> 'offenders'; '' when the question counts 'them'."""
+    m = _COUNT_HEAD.search(text)
+    if not m:
+        return ""
+    word = m.group(1).split()[-1].lower()
+    return "" if word in ("them", "they", "those", "these", "it") else word
 
 
 def proper_names(text: str) -> list[str]:
