@@ -355,7 +355,9 @@ def _render(index: Index, q: Question, chosen: list[Unit]) -> Answer:
                 published=u.chunk.published, url=u.chunk.url, quote=quote, start=start, end=u.end,
                 score=round(u.score, 3)))
         body = _unit_text(u)
-        if not body.startswith(("“", '"')):
+        if u.chunk.kind == "table" and u.header:
+            body = f"{body}."  # composed from a row and its header: not a quotation, so no quotation marks
+        elif not body.startswith(("“", '"')):
             body = f"“{body}”"
         speaker = f" ({u.chunk.context.rstrip(':')})" if q.wants == "wording" and u.chunk.context else ""
         lines.append(f"{_attribution(u)}{speaker}: {body} [{n}]")
@@ -373,8 +375,7 @@ def _attribution(u: Unit) -> str:
     kind = DOC_TYPE_LABELS.get(c.doc_type or "", "")
     when = _long_date(c.published) if c.published else "undated"
     detail = f"{kind}, {when}" if kind else when
-    section = c.headings[-1] if c.kind == "table" and c.headings else ""
-    return f"According to {who} ({detail}){', ' + section if section else ''}"
+    return f"According to {who} ({detail})"
 
 
 def _long_date(iso: str) -> str:
@@ -392,9 +393,10 @@ def _unit_text(u: Unit) -> str:
     if len(heads) == len(cells) == 1:  # a table read from a PDF: columns are separated by spaces only
         heads, cells = _split_columns(heads[0], cells[0])
     if len(heads) == len(cells) > 1:
-        label = " ".join(c for c in cells if c and not figures(c))
-        values = [f"{h} {c}" if h else c for h, c in zip(heads, cells, strict=True) if c and c != label]
-        return f"{label}: " + "; ".join(values) if label else "; ".join(values)
+        # The first column names the row; every other cell is read with its column heading.
+        values = [c if not h or c.lower().startswith(h.lower()) else f"{h}: {c}"
+                  for h, c in zip(heads[1:], cells[1:], strict=True) if c]
+        return f"{cells[0]} — " + "; ".join(values)
     return f"{_plain(u.header)}: {_plain(u.text)}"
 
 

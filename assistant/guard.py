@@ -124,8 +124,13 @@ def _compile_gloss() -> list[tuple[re.Pattern, str]]:
 
 
 _GLOSS = _compile_gloss()
-_ENGLISH = frozenset(
-    ["the", "a", "an", "is", "are", "was", "were", "of", "in", "on", "to", "for", "and", "or", "what", "who", "where", "how", "many", "do", "does", "did", "i", "you", "he", "she", "they", "it", "my", "me", "there", "this", "that", "with", "from", "by", "can", "about", "which", "have", "has", "be", "not", "if", "their", "his", "her", "any", "all", "please", "tell", "give", "live", "lives", "name", "names", "address", "just", "only"])
+_ENGLISH = frozenset({
+    "the", "a", "an", "is", "are", "was", "were", "of", "in", "on", "to", "for", "and", "or", "what", "who",
+    "where", "how", "many", "do", "does", "did", "i", "you", "he", "she", "they", "it", "my", "me", "there",
+    "this", "that", "with", "from", "by", "can", "about", "which", "have", "has", "be", "not", "if", "their",
+    "his", "her", "any", "all", "please", "tell", "give", "live", "lives", "name", "names", "address", "just",
+    "only"
+})
 
 
 def _foreign(original: str, text: str) -> bool:
@@ -156,6 +161,8 @@ _SPECIFIC = re.compile(
     r"|\b(?:called|named)\s+(?!offender)[a-z]+|\b(?:mr|mrs|ms|miss)\.?\s+[a-z]+"
     r"|\b\d+[a-z]?,?\s+[a-z']+\s+(?:road|street|lane|close|avenue|way|drive|crescent|court|place|gardens|terrace|"
     r"grove|row|hill|walk|mews|square|rise|view)\b|\bflat\s+\d+|\bnumber\s+\d+\b|\b(?:dob|date of birth)\b")
+_PEOPLE = (r"(?:people|persons|adults|residents|parents|men|women|neighbou?rs|tenants|staff|volunteers|coaches|"
+           r"teachers|families|relatives|dads|mums|lodgers|workers|ones)")
 _SELF = re.compile(r"\b(?:i|i'm|i am|me|my own|myself)\b")
 
 # People on the register, or those the police dealt with (arrested, charged, missing).
@@ -174,18 +181,24 @@ _PRIVATE = re.compile(
     r"|\b(?:applied|reported|told the police|informed on|grassed|made (?:a|the) (?:report|application|complaint))\b")
 
 _ASK_IDENTITY = re.compile(
-    r"\b(?:names?|surnames?|first\s+names?|initials|identit(?:y|ies)|identify|unmask|de-?anonymi[sz]\w*|dox\w*|"
+    r"\b(?:what|which|give|tell|list|send|share|know|want|need|get|find|print|output|provide|reveal|post|read|"
+    r"recite|use|the|full|real|first|last|any|some|all|their real)\s+(?:\w+\s+){0,2}?names?\b"
+    r"|\bnames?\s+(?:of|and|are|is|only|will|please|pls|for|on)\b|\bname (?:one|the|them|him|her|every|all|any)\b"
+    r"|\b(?:is|are|was|were) (?:he|she|they|it|the \w+) called\b|\bcalled\s*\?"
+    r"|\b(?:surnames?|initials|identit(?:y|ies)|identify|unmask|de-?anonymi[sz]\w*|dox\w*|"
     r"expose|mugshots?|look like|height|hair colou?r|tattoos?|distinguishing|usernames?|handles?|"
     r"e-?mail address\w*|number plates?|registration numbers?|reg (?:number|plate)|make,? colou?r|"
     r"(?:facebook|instagram|twitter|tiktok|snapchat|social media) (?:accounts?|profiles?|handles?|pages?)|"
-    r"first letter|date of birth|called|real names?)\b"
+    r"first letter|date of birth)\b"
     r"|\b(?:what|which) (?:car|van|vehicle)s?\b|\b(?:photos?|photographs?|pictures?|images?) of\b"
     r"|\b(?:show|see|send|link|view|post|share|find|give|scroll)\b[^.?!]{0,40}\b(?:photos?|photographs?|"
     r"pictures?|images?)\b|\bdescribe (?:what|him|her|them)\b"
     r"|(?:^|[.?!;:,]\s*|\b(?:and|so|but|then|me|us|know|ask|out)\s+)who(?:\s+(?:is|are|was|were|exactly|"
     r"reported|told|applied|made|gave|grassed|informed|abused|attacked)|m)\b"
-    r"|\btell (?:me|us) who\b|\bwhich (?:one|ones|of (?:them|these|those|the (?:adults|people|men|women|families|residents))|mum|mother|"
-    r"dad|father|woman|man|family|families|relatives?|person|people|adults?)\b"
+    rf"|\btell (?:me|us) who\b|\bwhich (?:one|ones|of (?:them|these|those|(?:my|our|the|these|those) (?:\w+ )?{_PEOPLE})|"
+    rf"mum|mother|dad|father|woman|man|family|person|relatives?|{_PEOPLE})\b"
+    r"|\b(?:print|output|dump|show|send|give|export|download|copy|paste|publish)\b(?: me| us)?\s+(?:the|your|a|their)\s+"
+    r"(?:\w+\s+){0,3}?(?:register|database|records|list of (?:\w+ )?(?:registered|sex|offenders|names|people|paedo\w*))\b"
     r"|\b(?:list|print|output|recite|read out)\b[^.?!]{0,30}\b(?:every|all|each|them|everyone|the (?:registered|"
     r"offenders|people|ones|names))\b")
 _ASK_LOCATION = re.compile(
@@ -197,6 +210,8 @@ _ASK_LOCATION = re.compile(
     r"|\bwhich\s+(?:\w+\s+){0,2}?(?:streets?|roads?|lanes?|close|avenues?|estates?|villages?|towns?|city|"
     r"cities|country|countries|houses?|flats?|blocks?|buildings?|hostels?|hotels?|b&b|schools?|gyms?|clubs?|"
     r"churche?s?|shops?|pubs?|address|area|part|neighbou?rhoods?|wards?|districts?|workplace|employers?)\b"
+    r"|\bwhich\b[^.?!]{0,50}\b(?:work|works|working|live|lives|living|stay|stays|staying|housed|attend|attends|"
+    r"train|trains|go|goes)\s+(?:at|in|on|to)\s*(?:[?.!]|$|now)"
     r"|\b(?:map|pins|heat ?map)\b|\bnearest (?:town|street|village|road)\b")
 _PRIVATE_CONTACT = re.compile(
     r"\b(?:personal|private|home|direct)\s+(?:mobile|phone|telephone|number|e-?mail)\b|\bmobile number\b")
@@ -205,11 +220,11 @@ _MEMBER = re.compile(
     r"\b(?:register|registered|reg|list|database|records?|sex offenders?|offenders?|paedo\w*|pedo\w*|nonce|"
     r"predator|mappa|arrest\w*|charged|convict\w*|previous|in the clear|known to (?:the )?police|wanted)\b"
     r"|\bone of (?:the|them|those)\b")
-_CLAUSE = re.compile(r"\b(?:is|was|are|were|whether|if)\b([^.?!]{1,120})")
+_CLAUSE = re.compile(r"\b(?:is|was|are|were|whether|if|that)\b([^.?!]{1,120})")
 _CHECK = re.compile(
     r"\b(?:check|search|look\s?up|run|put|type|enter)\b[^.?!]{0,40}\b(?:register|database|records?|list|system|"
-    r"pnc)\b|\bregister (?:entry|record)\b|\b(?:come|comes|show|shows) up\b[^.?!]{0,40}\b(?:register|records?|"
-    r"data|list|figures)\b|\b(?:is|was) (?:it|that) (?:him|her|them|he|she)\b"
+    r"pnc)\b|\bregister (?:entry|record)\b|\b(?:(?:come|comes|show|shows) up|appears?|features?|mentioned|listed)\b"
+    r"[^.?!]{0,40}\b(?:register|records?|data|list|figures|documents?|files?|as an? (?:\w+ )?offender)\b|\b(?:is|was) (?:it|that) (?:him|her|them|he|she)\b"
     r"|\b(?:tick|mark|highlight|circle|flag|pick out|point out)\b[^.?!]{0,30}\b(?:ones?|names?|people|them|which)\b")
 _ON_IT = re.compile(r"\b(?:he|she|they|him|her)\s+(?:is|are)\s+on\s+(?:it|there)\b|\bis\s+(?:he|she)\s+on\s+it\b")
 _YES_NO = re.compile(r"\byes or no\b|\by/n\b|\b(?:reply|answer|say|respond|write)\b[^.?!]{0,20}\S+ (?:for|if|to "
@@ -222,12 +237,13 @@ _AGGREGATION = re.compile(
     rf"\b(?:which|what|rank\w*|top|most|fewest|smallest|largest|by|per|each|every|breakdown|broken down|"
     rf"list|map)\b[^.?!]{{0,40}}\b{_LOCALITY}\b"
     rf"|\b{_LOCALITY}\b[^.?!]{{0,40}}\b(?:rank\w*|by|most|fewest|breakdown)\b"
-    r"|\bhow many\b[^.?!]{0,80}\b(?:(?:on|in|near|around|within)\s+(?:my|our|this|that|the same|each|every)\s+"
-    r"\w+|within\s+\d+|metres|yards|streets?|roads?|lanes?|close|avenues?|crescents?|estates?|blocks?|flats|"
+    rf"|\bhow many\b[^.?!]{{0,80}}\b(?:(?:on|in|near|around|within)\s+(?:my|our|this|that|the same|each|every)\s+"
+    rf"(?:\w+\s+)?{_LOCALITY}|within\s+\d+|metres|yards|streets?|roads?|lanes?|close|avenues?|crescents?|estates?|blocks?|flats|"
     r"wards?|villages?|hamlets?)\b"
     r"|\b(?:only|just)\s+(?:has\s+|have\s+)?(?:about\s+|around\s+)?\d{1,4}\s+(?:people|residents|houses|homes)\b"
     r"|\bwithin\s+\d+\s*(?:m|metres|meters|yards|miles?|km)\b"
-    r"|\b(?:is|are)\s+there\s+(?:any|a)\b[^.?!]{0,40}\b(?:living|live|lives)\s+(?:on|in|at|near)\b")
+    r"|\b(?:is|are)\s+there\s+(?:any|a)\s+(?:\w+\s+){0,3}?(?:offenders?|paedo\w*|nonces?|people on the register)"
+    r"[^.?!]{0,20}\b(?:living|live|lives)\s+(?:on|in|at|near)\b")
 
 # What makes a question legitimate even though it shares the vocabulary.
 _EXEMPT: dict[str, re.Pattern] = {
@@ -239,8 +255,8 @@ _EXEMPT: dict[str, re.Pattern] = {
         r"|\bhow (?:do|can|could|should) (?:i|we|she|he|they)\b[^.?!]{0,20}\b(?:make|use|apply|submit|start)\b"),
     "policy": re.compile(
         r"\bwhy\b[^.?!]{0,80}\b(?:not|n't|no|refuse\w*|publish\w*|public|release\w*|say|disclose|secret|share|"
-        r"tell|broken down|name)\b|\bis (?:there|it) (?:a public|legal|lawful|allowed|true)\b"
-        r"|\bis (?:that|this) (?:true|right|correct|accurate|legal)\b|\bwhat does the \w+ (?:report )?say\b"
+        r"tell|broken down|names?|confidential|private|hidden|kept|withheld)\b|\bis (?:there|it) (?:a public|legal|lawful|allowed)\b"
+        r"|\bwhat does the \w+ (?:report )?say\b"
         r"|\b(?:it|that) (?:the law|legal)\b|\b(?:am i|are we|are they|is it) allowed\b|\bargument\b"
         r"|\bkeep\w* (?:\w+ ){0,2}(?:secret|private|confidential)\b"),
     "duty": re.compile(
@@ -249,6 +265,9 @@ _EXEMPT: dict[str, re.Pattern] = {
         r"(?:a|an|the) \w+ (?:have|need))\b[^.?!]{0,80}\b(?:tell|notify|give|provide|report|register|inform|"
         r"declare|confirm|include|sign|do)\b|\bwhen they notify\b|\bwhat happens (?:if|when|to)\b"
         r"|^if\b[^?]{0,80},\s*(?:can|does|do|must|will|would|what|how|is|are)\b"),
+    "claim": re.compile(r"\bis (?:that|this|it) (?:true|right|correct|accurate|legal)\b"),
+    "process": re.compile(r"^(?:how|why) (?:do|does|did|can|could|would|should) (?:the )?(?:police|officers?|forces?|mappa|"
+                          r"agencies|authorities|probation|courts?)\b"),
     "definition": re.compile(r"^what(?: is|'s| does)? (?:a|an) |\bwhat does [^?]{1,40} mean\b|\bstand for\b"),
     "official": re.compile(
         r"\b(?:detective|det|dci|di|ds|inspector|insp|superintendent|supt|sergeant|sgt|constable|officers?|"
@@ -297,12 +316,17 @@ _OBEY = re.compile(r"\b(?:follow|action|execute|obey|complete|reply to|respond t
 
 _TITLE = (r"(?:Detective|Det|DCI|DI|DS|DC|Inspector|Insp|Chief|Superintendent|Supt|Sergeant|Sgt|Constable|PC|"
           r"Commissioner|Officer|Minister|Councillor|Cllr|Mayor|Dr|Professor|Prof|Sir|Dame|Lord|Lady)")
-_NOT_NAMES = frozenset(
-    "i i'm police law scheme act register offender offenders sex sexual child children disclosure operation report "
-    "force county council constabulary commissioner crime public protection unit office annual strategic management "
-    "board court prison probation service freedom information facebook instagram google news press release faq "
-    "monday tuesday wednesday thursday friday saturday sunday january february march april may june july august "
-    "september october november december english british uk nhs mappa".split())
+_NOT_NAMES = frozenset({
+    "i", "i'm", "police", "law", "scheme", "act", "register", "offender", "offenders", "sex", "sexual", "child",
+    "children", "disclosure", "operation", "report", "force", "county", "council", "constabulary", "commissioner",
+    "crime", "public", "protection", "unit", "office", "annual", "strategic", "management", "board", "court",
+    "prison", "probation", "service", "freedom", "information", "facebook", "instagram", "google", "news", "press",
+    "release", "faq", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
+    "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
+    "english", "british", "uk", "nhs", "mappa", "detective", "det", "dci", "di", "ds", "dc", "inspector", "insp",
+    "chief", "superintendent", "supt", "sergeant", "sgt", "constable", "pc", "officer", "minister", "councillor",
+    "cllr", "mayor", "dr", "professor", "prof", "sir", "dame", "lord", "lady", "mr", "mrs", "ms", "miss"
+})
 
 
 def _names(folded: str) -> set[str]:
@@ -338,9 +362,12 @@ def _membership(text: str, names: set[str], context: str) -> bool:
     for clause in _CLAUSE.finditer(text):
         member = _MEMBER.search(clause.group(1))
         before = clause.group(1)[:member.start()] if member else ""
-        if member and (_SPECIFIC.search(before) or (_specific(before, names) and _LINK.search(before))):
+        predicate = member and re.match(r"one of|in the clear|known to", member.group(0))
+        if member and _specific(before, names) and (predicate or _LINK.search(before)):
             return True
-    return bool(_YES_NO.search(text) and _REGISTER.search(text) and _specific(text, names))
+    confirm = _YES_NO.search(text) or re.search(r"\b(?:confirm|verify|deny|is (?:that|it|this) (?:true|right|correct)|am "
+                                                 r"i right|rings? a bell)\b", text)
+    return bool(confirm and _MEMBER.search(text) and _specific(text, names))
 
 
 def _exemptions(text: str) -> set[str]:
@@ -356,7 +383,7 @@ def _personal(text: str, names: set[str], context: str, strict: bool) -> str | N
     if _PRIVATE.search(text):
         exempt.discard("official")
     subject = _REG_PEOPLE.search(text) or _PRIVATE.search(text) or _specific(text, names)
-    if _membership(text, names, context) and not exempt & {"route", "duty", "policy"}:
+    if _membership(text, names, context) and not exempt & {"route", "duty", "policy", "definition"}:
         return "lookup"
     if _PRIVATE_CONTACT.search(text) and not _SELF.search(text) and not exempt & {"duty", "route"}:
         return "private_contact"
@@ -376,7 +403,10 @@ def _multilingual(text: str) -> str | None:
     ask = re.search(r"\b(?:names|address|street|photo|who is|yes or no)\b|\bwhere\b.*\b(?:live|work)\b"
                     r"|\b(?:live|work)\b.*\bwhere\b", text)
     legit = re.search(r"\b(?:how many|how can i apply|why|must)\b", text)
-    return "identity_or_location" if about and ask and not legit else None
+    if about and ask and not legit:
+        return "identity_or_location"
+    whom = re.search(r"\b(?:neighbour|he)\b", text)
+    return "lookup" if whom and re.search(r"\b(?:register|sex offenders)\b", text) and not legit else None
 
 
 def _check_text(text: str, names: set[str], context: str) -> Decision:

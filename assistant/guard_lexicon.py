@@ -12,8 +12,8 @@ from __future__ import annotations
 
 GLOSS: dict[str, tuple[str, ...]] = {
     "sex offenders": (
-        r"delinquants? sexuels?", r"agresseurs? sexuels?", r"delincuentes? sexual(?:es)?", r"agresor(?:es)? sexual",
-        r"agressor(?:es)? sexua", r"criminosos? sexua", r"delinquent[ei] sessual", r"autori? di reati sessuali",
+        r"delinquants? sexuels?", r"agresseurs? sexuels?", r"delincuentes? sexual(?:es)?", r"agresor(?:es)? sexual(?:es)?",
+        r"agressor(?:es)? sexua(?:l|is)", r"criminosos? sexua(?:l|is)", r"delinquent[ei] sessual[ei]", r"autori? di reati sessuali",
         r"sexual(?:straf)?tater\w*", r"zedendelinquent\w*", r"seksuele delinquent\w*", r"sexualforbryt\w*",
         r"seksualforbryt\w*", r"przestepc\w* seksual\w*", r"sprawc\w* przestepstw seksual\w*",
         r"infractor\w* sexual\w*", r"agresor\w* sexual\w*", r"cinsel sucl\w*", r"cinsel saldirgan\w*",
@@ -102,7 +102,7 @@ GLOSS: dict[str, tuple[str, ...]] = {
         "हाँ या नहीं", "ਹਾਂ ਜਾਂ ਨਹੀਂ", "হ্যাঁ বা না", "是或否", "是不是", "はいかいいえ", "예 또는 아니오",
     ),
     "is": (
-        r"czy", r"kya", r"ydy", r"est-ce que", r"ist er", r"ist sie",
+        r"czy", r"kya", r"ydy", r"est-ce que", r"ist",
         "هل", "کیا", "क्या", "ਕੀ", "কি",
     ),
     "he": (r"woh", r"वह", "وہ", "他"),
