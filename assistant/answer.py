@@ -114,7 +114,7 @@ def compose(index: Index, q: Question, hits: list[Hit]) -> Answer:
 
 MIN_SCORE = float(os.environ.get("PA_MIN", "0.6"))
 MIN_TYPED_SCORE = 0.4
-RERANK = 16  # candidates re-scored by sentence similarity: enough to reach past lexical near-misses
+RERANK = 12  # candidates re-scored by sentence similarity: enough to reach past lexical near-misses
 SEMANTIC_WEIGHT = float(os.environ.get("PA_SEM", "0.6"))
 LEXICAL_WEIGHT = float(os.environ.get("PA_LEX", "1.0"))
 
@@ -124,11 +124,10 @@ def _add_semantic_score(index: Index, q: Question, units: list[Unit]) -> None:
     address"); it costs one small batch of short texts per question."""
     if not units:
         return
-    encoder = index.encoder
-    question = encoder.query_vector(q.resolved)
-    vectors = encoder.encode([_unit_search_text(u) for u in units])
-    for u, v in zip(units, vectors, strict=True):
-        u.score += SEMANTIC_WEIGHT * float(question @ v)
+    question = index.encoder.query_vector(q.resolved)
+    vectors = index.encoder.passage_vectors([_unit_search_text(u) for u in units])
+    for u, vector in zip(units, vectors, strict=True):
+        u.score += SEMANTIC_WEIGHT * float(question @ vector)
 
 
 def _unit_search_text(u: Unit) -> str:
@@ -144,7 +143,7 @@ def _units(index: Index, hit: Hit) -> list[Unit]:
     if chunk.kind in ("table", "list") and chunk.context:
         # A table row needs its column header, a list item its lead-in ("You must tell us within 3 days if:").
         header = chunk.context.splitlines()[-1]
-        found = index.document_text(chunk.source).rfind(header, 0, chunk.start)
+        found = index.document_text(chunk.source, chunk.doc_hash).rfind(header, 0, chunk.start)
         header_start = found if found >= 0 else None
     elif chunk.kind == "table" and spans:
         header, header_start = chunk.text[spans[0][0]:spans[0][1]], chunk.start + spans[0][0]
@@ -174,13 +173,14 @@ def _lexical_score(q: Question, u: Unit, terms: dict[str, float]) -> float:
         return 0.0
     heading = u.chunk.headings[-1] if u.chunk.headings else ""
     if u.chunk.kind in ("table", "list"):
-        own_text, around_text = " ".join((u.text, u.header, heading, u.chunk.context)), u.chunk.title
+        own_text = " ".join((u.text, u.header, heading, u.chunk.context))
     else:  # a quote's lead-in names its speaker: part of what the sentence says
         own_text = " ".join((u.text, u.chunk.context))
-        around_text = " ".join((u.chunk.title, " ".join(u.chunk.headings)))
-    own, around = set(_stems(own_text)), set(_stems(around_text))
+    own, section = set(_stems(own_text)), set(_stems(heading))
+    around = set(_stems(" ".join((u.chunk.title, " ".join(u.chunk.headings)))))
     total = sum(terms.values())
-    covered = sum(w * (1.0 if t in own else 0.4 if t in around else 0.0) for t, w in terms.items())
+    covered = sum(w * (1.0 if t in own else 0.7 if t in section else 0.3 if t in around else 0.0)
+                  for t, w in terms.items())
     score = LEXICAL_WEIGHT * (covered / total + 0.1 * _bigrams(q.resolved, own_text))
     figs = figures(own_text)
     if q.wants in ("count", "rate", "duration") and any(f.kind == q.wants for f in figs):
@@ -188,8 +188,8 @@ def _lexical_score(q: Question, u: Unit, terms: dict[str, float]) -> float:
     score += _agreement(q, u, figs)
     if q.wants == "wording" and re.search(r"[\"“”]", u.text):
         score += 0.1
-    if u.text.rstrip().endswith(":"):
-        score -= 0.2  # a lead-in ("X said:") introduces an answer, it is not one
+    if u.text.rstrip().endswith((":", "?")):
+        score -= 0.3  # a lead-in ("X said:") or a question introduces an answer, it is not one
     return score
 
 
@@ -271,11 +271,35 @@ def _measure_present(q: Question, u: Unit) -> bool:
 
 
 def _names_present(q: Question, u: Unit, index: Index) -> bool:
-    """A figure is about a place or body: a question naming one is answered only from a document naming it."""
-    if not q.names:
-        return True
-    text = normalise_for_search(index.document_text(u.chunk.source) + " " + u.chunk.title)
-    return all(normalise_for_search(name) in text for name in q.names)
+    """A figure is about a place or body. A place the question is about ("in Fenwick") must be named where
+    the figure is: in the sentence, its passage, headings, title or publisher, and not merely as one of
+    several ("across Harrowgate Vale, Fenwick and Otterbridge" is a figure for all of them). Any other name
+    ("Thames Valley Police", "Sarah's Law") must at least appear in the document."""
+    chunk = u.chunk
+    local = normalise_for_search(" ".join((u.text, chunk.text, chunk.context, " ".join(chunk.headings),
+                                           chunk.title, chunk.publisher or "")))
+    whole = None
+    for name in q.names:
+        key = normalise_for_search(name)
+        if _only_in_a_list(name, u.text):
+            return False
+        if name in q.places:
+            if key not in local:
+                return False
+            continue
+        if key not in local:
+            whole = whole or normalise_for_search(index.document_text(chunk.source, chunk.doc_hash))
+            if key not in whole:
+                return False
+    return True
+
+
+def _only_in_a_list(name: str, text: str) -> bool:
+    mentions = [m.start() for m in re.finditer(re.escape(name), text)]
+    listed = re.compile(r"(?:[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)*, )+(?:[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)*,? )*"
+                        r"(?:and|or) [A-Z][\w'’-]+(?: [A-Z][\w'’-]+)*")
+    spans = [m.span() for m in listed.finditer(text)]
+    return bool(mentions) and all(any(a <= pos < b for a, b in spans) for pos in mentions)
 
 
 def _choose(q: Question, candidates: list[Unit]) -> list[Unit]:
@@ -344,7 +368,7 @@ def _render(index: Index, q: Question, chosen: list[Unit]) -> Answer:
     citations: list[Citation] = []
     lines: list[str] = []
     for u in chosen:
-        doc_text = index.document_text(u.chunk.source)
+        doc_text = index.document_text(u.chunk.source, u.chunk.doc_hash)
         start = u.header_start if u.header_start is not None and u.header else u.start
         quote = doc_text[start:u.end]
         n = next((c.n for c in citations if c.source == u.chunk.source and c.start == start and c.end == u.end),

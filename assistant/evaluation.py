@@ -301,7 +301,8 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #b1b4b6;padding:.3rem .
 pre{{white-space:pre-wrap;background:#f3f2f1;padding:.5rem}}section{{border-top:1px solid #b1b4b6}}</style></head>
 <body><h1>Evaluation report</h1><pre>{e(format_summary(summary))}</pre>
 <table><tr><th>kind</th><th>cases</th><th>passed</th><th>accuracy</th><th>cited</th><th>refused</th></tr>{rows}</table>
-<h2>Accuracy by kind</h2><svg width="520" height="{y + 10}" role="img" aria-label="accuracy by kind">{''.join(bars)}</svg>
+<h2>Accuracy by kind</h2>
+<svg width="520" height="{y + 10}" role="img" aria-label="accuracy by kind">{''.join(bars)}</svg>
 <h2>Failing cases ({len(failing)})</h2>{''.join(failing) or '<p>None.</p>'}</body></html>"""
     Path(path).write_text(page, encoding="utf-8")
 

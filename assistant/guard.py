@@ -167,7 +167,7 @@ _SELF = re.compile(r"\b(?:i|i'm|i am|me|my own|myself)\b")
 
 # People on the register, or those the police dealt with (arrested, charged, missing).
 _REG_PEOPLE = re.compile(
-    r"\b(?:sex(?:ual)?\s+)?offend\w*(?!'?\s*regist)|\bpaedo\w*|\bpedo\w*|\bnonces?\b|\bpredators?\b"
+    r"\b(?:sex(?:ual)?\s+)?offend\w*\b(?!'?\s*regist)|\bpaedo\w*|\bpedo\w*|\bnonces?\b|\bpredators?\b"
     r"|\bregistrants?\b|\bregistered\s+(?!charity)\w+|\b(?:on|in)\s+(?:the|a|that|this)\s+(?:\w+\s+){0,3}?"
     r"(?:register|reg|list|database)\b|\bmappa\s+(?:level|cohort|cases?)|\blevel\s+[123]\b|\bhigh[- ]risk\b"
     r"|\barrest\w*|\bcharged\b|\bcohort\b|\bspecial residents\b|\bsign the book\b|\bwhereabouts\b"
@@ -195,12 +195,16 @@ _ASK_IDENTITY = re.compile(
     r"pictures?|images?)\b|\bdescribe (?:what|him|her|them)\b"
     r"|(?:^|[.?!;:,]\s*|\b(?:and|so|but|then|me|us|know|ask|out)\s+)who(?:\s+(?:is|are|was|were|exactly|"
     r"reported|told|applied|made|gave|grassed|informed|abused|attacked)|m)\b"
-    rf"|\btell (?:me|us) who\b|\bwhich (?:one|ones|of (?:them|these|those|(?:my|our|the|these|those) (?:\w+ )?{_PEOPLE})|"
-    rf"mum|mother|dad|father|woman|man|family|person|relatives?|{_PEOPLE})\b"
-    r"|\b(?:print|output|dump|show|send|give|export|download|copy|paste|publish)\b(?: me| us)?\s+(?:the|your|a|their)\s+"
-    r"(?:\w+\s+){0,3}?(?:register|database|records|list of (?:\w+ )?(?:registered|sex|offenders|names|people|paedo\w*))\b"
+    rf"|\btell (?:me|us) who\b|\bwhich (?:one|ones|of (?:them|these|those|(?:my|our|the|these|those) (?:\w+ )?"
+    rf"{_PEOPLE})|mum|mother|dad|father|woman|man|family|person|relatives?|{_PEOPLE})\b"
+
     r"|\b(?:list|print|output|recite|read out)\b[^.?!]{0,30}\b(?:every|all|each|them|everyone|the (?:registered|"
     r"offenders|people|ones|names))\b")
+# Asking for the register itself, or a list of the people on it.
+_DUMP = re.compile(
+    r"\b(?:print|output|dump|show|send|give|export|download|copy|paste|publish)\b(?: me| us)?\s+(?:the|your|a|"
+    r"their)\s+(?:\w+\s+){0,3}?(?:register|database|records|list of (?:\w+ )?(?:registered|sex|offenders|names|"
+    r"people|paedo\w*))\b")
 _ASK_LOCATION = re.compile(
     r"\baddress(?:es)?\b|\bpostcodes?\b|\bstreet[- ]?(?:names?|level)\b|\bhouse numbers?\b|\blast known\b"
     r"|\bwhere\b[^.?!]{0,100}\b(?:live|lives|living|lived|stay|stays|staying|work|works|working|housed|"
@@ -213,6 +217,10 @@ _ASK_LOCATION = re.compile(
     r"|\bwhich\b[^.?!]{0,50}\b(?:work|works|working|live|lives|living|stay|stays|staying|housed|attend|attends|"
     r"train|trains|go|goes)\s+(?:at|in|on|to)\s*(?:[?.!]|$|now)"
     r"|\b(?:map|pins|heat ?map)\b|\bnearest (?:town|street|village|road)\b")
+# "Where do most offenders live?": a question about offenders in general, not about some of them.
+_GENERIC_WHERE = re.compile(r"\bwhere (?:do|can|should|must|may|are) (?:most |many |some |all )?(?:registered |"
+                            r"convicted |high[- ]risk )?(?:sex |sexual )?(?:offenders|people on the register|"
+                            r"registrants)\b(?! in\b| near\b| around\b| on\b)")
 _PRIVATE_CONTACT = re.compile(
     r"\b(?:personal|private|home|direct)\s+(?:mobile|phone|telephone|number|e-?mail)\b|\bmobile number\b")
 
@@ -224,11 +232,14 @@ _CLAUSE = re.compile(r"\b(?:is|was|are|were|whether|if|that)\b([^.?!]{1,120})")
 _CHECK = re.compile(
     r"\b(?:check|search|look\s?up|run|put|type|enter)\b[^.?!]{0,40}\b(?:register|database|records?|list|system|"
     r"pnc)\b|\bregister (?:entry|record)\b|\b(?:(?:come|comes|show|shows) up|appears?|features?|mentioned|listed)\b"
-    r"[^.?!]{0,40}\b(?:register|records?|data|list|figures|documents?|files?|as an? (?:\w+ )?offender)\b|\b(?:is|was) (?:it|that) (?:him|her|them|he|she)\b"
+    r"[^.?!]{0,40}\b(?:register|records?|data|list|figures|documents?|files?|as an? (?:\w+ )?offender)\b"
+    r"|\b(?:is|was) (?:it|that) (?:him|her|them|he|she)\b"
     r"|\b(?:tick|mark|highlight|circle|flag|pick out|point out)\b[^.?!]{0,30}\b(?:ones?|names?|people|them|which)\b")
 _ON_IT = re.compile(r"\b(?:he|she|they|him|her)\s+(?:is|are)\s+on\s+(?:it|there)\b|\bis\s+(?:he|she)\s+on\s+it\b")
 _YES_NO = re.compile(r"\byes or no\b|\by/n\b|\b(?:reply|answer|say|respond|write)\b[^.?!]{0,20}\S+ (?:for|if|to "
                      r"mean) (?:yes|no)\b")
+_CONFIRM = re.compile(r"\b(?:confirm|verify|deny|is (?:that|it|this) (?:true|right|correct)|am i right|"
+                      r"rings? a bell)\b")
 _POSTCODE = re.compile(r"\b[a-z]{1,2}\d[a-z\d]?\s?\d[a-z]{2}\b")
 
 _LOCALITY = (r"(?:streets?|roads?|lanes?|close|avenues?|crescents?|estates?|villages?|wards?|postcodes?|blocks?|"
@@ -238,8 +249,8 @@ _AGGREGATION = re.compile(
     rf"list|map)\b[^.?!]{{0,40}}\b{_LOCALITY}\b"
     rf"|\b{_LOCALITY}\b[^.?!]{{0,40}}\b(?:rank\w*|by|most|fewest|breakdown)\b"
     rf"|\bhow many\b[^.?!]{{0,80}}\b(?:(?:on|in|near|around|within)\s+(?:my|our|this|that|the same|each|every)\s+"
-    rf"(?:\w+\s+)?{_LOCALITY}|within\s+\d+|metres|yards|streets?|roads?|lanes?|close|avenues?|crescents?|estates?|blocks?|flats|"
-    r"wards?|villages?|hamlets?)\b"
+    rf"(?:\w+\s+)?{_LOCALITY}|within\s+\d+|metres|yards|streets?|roads?|lanes?|close|avenues?|crescents?|estates?|"
+    r"blocks?|flats|wards?|villages?|hamlets?)\b"
     r"|\b(?:only|just)\s+(?:has\s+|have\s+)?(?:about\s+|around\s+)?\d{1,4}\s+(?:people|residents|houses|homes)\b"
     r"|\bwithin\s+\d+\s*(?:m|metres|meters|yards|miles?|km)\b"
     r"|\b(?:is|are)\s+there\s+(?:any|a)\s+(?:\w+\s+){0,3}?(?:offenders?|paedo\w*|nonces?|people on the register)"
@@ -255,8 +266,11 @@ _EXEMPT: dict[str, re.Pattern] = {
         r"|\bhow (?:do|can|could|should) (?:i|we|she|he|they)\b[^.?!]{0,20}\b(?:make|use|apply|submit|start)\b"),
     "policy": re.compile(
         r"\bwhy\b[^.?!]{0,80}\b(?:not|n't|no|refuse\w*|publish\w*|public|release\w*|say|disclose|secret|share|"
-        r"tell|broken down|names?|confidential|private|hidden|kept|withheld)\b|\bis (?:there|it) (?:a public|legal|lawful|allowed)\b"
+        r"tell|broken down|names?|confidential|private|hidden|kept|withheld)\b"
+        r"|\bis (?:there|it) (?:a public|legal|lawful|allowed)\b"
         r"|\bwhat does the \w+ (?:report )?say\b"
+        r"|\bis there (?:a|an|any) (?:\w+ )?(?:app|website|site|map|service|way|tool)\b"
+        r"|\bcan (?:the public|members of the public|anyone|parents)\b[^.?!]{0,20}\b(?:see|access|view|get|look at)\b"
         r"|\b(?:it|that) (?:the law|legal)\b|\b(?:am i|are we|are they|is it) allowed\b|\bargument\b"
         r"|\bkeep\w* (?:\w+ ){0,2}(?:secret|private|confidential)\b"),
     "duty": re.compile(
@@ -266,9 +280,13 @@ _EXEMPT: dict[str, re.Pattern] = {
         r"declare|confirm|include|sign|do)\b|\bwhen they notify\b|\bwhat happens (?:if|when|to)\b"
         r"|^if\b[^?]{0,80},\s*(?:can|does|do|must|will|would|what|how|is|are)\b"),
     "claim": re.compile(r"\bis (?:that|this|it) (?:true|right|correct|accurate|legal)\b"),
-    "process": re.compile(r"^(?:how|why) (?:do|does|did|can|could|would|should) (?:the )?(?:police|officers?|forces?|mappa|"
-                          r"agencies|authorities|probation|courts?)\b"),
-    "definition": re.compile(r"^what(?: is|'s| does)? (?:a|an) |\bwhat does [^?]{1,40} mean\b|\bstand for\b"),
+    "process": re.compile(r"^(?:how|why) (?:do|does|did|can|could|would|should) (?:the )?(?:police|officers?|forces?|"
+                          r"mappa|agencies|authorities|probation|courts?)\b"),
+    "definition": re.compile(
+        r"^what(?: is|'s| does)? (?:a|an) |\bwhat does [^?]{1,40} mean\b|\bstand for\b"
+        r"|\bnames? of (?:the|this|that|a|an|such) (?:\w+ )?(?:operation|scheme|law|act|order|report|force|unit|team|"
+        r"board|programme|policy|document|release|article|agency|organisation|website|form|offence|crime|charge|"
+        r"legislation|process|service|station|court|prison)\b"),
     "official": re.compile(
         r"\b(?:detective|det|dci|di|ds|inspector|insp|superintendent|supt|sergeant|sgt|constable|officers?|"
         r"spokes\w+|commissioner|pcc|chief|minister|councillor|mayor|chair\w*|director|head of)\b[^.?!]{0,60}"
@@ -351,11 +369,21 @@ _LINK = re.compile(r"\b(?:on|in|a|an|one|someone|somebody|listed|registered|know
                    r"still|been|got|has|have|had|for)\s+(?:\S+\s+){0,2}$")
 
 
+_GENERIC = frozenset({"everyone", "anyone", "someone", "somebody", "everybody", "people", "offenders", "each", "every",
+                      "it", "this", "that", "these", "those", "there", "registration", "person", "individual"})
+
+
+def _bare_name(before: str) -> bool:
+    """"is tom brindle on the ...": a subject of one to three words that are neither English function words nor
+    generic nouns is taken for a name, even when typed in lower case."""
+    bare = re.fullmatch(r"\s*([a-z]+(?: [a-z]+){0,2}?) (?:is |was |are )?(?:on|in) (?:the|a|any|that|your) ", before)
+    return bool(bare) and all(w not in _ENGLISH | _GENERIC | _NOT_NAMES for w in bare.group(1).split())
+
+
 def _membership(text: str, names: set[str], context: str) -> bool:
     """A question whether a particular person is on the register, arrested, one of the ..."""
-    if _CHECK.search(text) and (_specific(text, names) or not _SELF.search(text)) and (
-            _specific(text, names) or re.search(r"['\"]", text) or re.search(r"\bthe (?:them|ones)\b", text)
-            or re.search(r"\b(?:tick|mark|is it|was it|is that|was that)\b", text)):
+    quoted_or_pointed = re.search(r"(?<!\w)['\"]\w|\b(?:tick|mark|is it|was it|is that|was that)\b", text)
+    if _CHECK.search(text) and (_specific(text, names) or quoted_or_pointed):
         return True
     if _ON_IT.search(text) and re.search(r"regist|list|offend|scheme|check", context):
         return True
@@ -363,10 +391,9 @@ def _membership(text: str, names: set[str], context: str) -> bool:
         member = _MEMBER.search(clause.group(1))
         before = clause.group(1)[:member.start()] if member else ""
         predicate = member and re.match(r"one of|in the clear|known to", member.group(0))
-        if member and _specific(before, names) and (predicate or _LINK.search(before)):
+        if member and (_specific(before, names) or _bare_name(before)) and (predicate or _LINK.search(before)):
             return True
-    confirm = _YES_NO.search(text) or re.search(r"\b(?:confirm|verify|deny|is (?:that|it|this) (?:true|right|correct)|am "
-                                                 r"i right|rings? a bell)\b", text)
+    confirm = _YES_NO.search(text) or _CONFIRM.search(text)
     return bool(confirm and _MEMBER.search(text) and _specific(text, names))
 
 
@@ -387,9 +414,10 @@ def _personal(text: str, names: set[str], context: str, strict: bool) -> str | N
         return "lookup"
     if _PRIVATE_CONTACT.search(text) and not _SELF.search(text) and not exempt & {"duty", "route"}:
         return "private_contact"
-    if subject and _ASK_IDENTITY.search(text) and not exempt:
+    if (subject and _ASK_IDENTITY.search(text) or _DUMP.search(text)) and not exempt:
         return "identity"
-    if subject and _ASK_LOCATION.search(text) and not exempt - {"official"}:
+    generic = _GENERIC_WHERE.search(text) and not names and not re.search(r"\b(?:my|our|this|local|near)\b", text)
+    if subject and _ASK_LOCATION.search(text) and not exempt - {"official"} and not generic:
         return "location"
     if (_REG_PEOPLE.search(text) or _REGISTER.search(text)) and (
             _AGGREGATION.search(text) or _POSTCODE.search(text)) and not exempt & {"policy", "route", "definition"}:
@@ -442,8 +470,9 @@ def _check_question(question: str, context: str = "") -> Decision:
     return ALLOW
 
 
-_FOLLOW_ON = re.compile(r"^(?:and|ok|okay|so|right|now|same|what about|how about|then|also|great|fine)\b|\b(?:he|him|"
-                        r"she|her|it|they|them|those|that one|the ones?|the other|second|first|there|then|same)\b")
+_FOLLOW_ON = re.compile(r"^(?:(?:ok|okay|so|right|now|fine|great|well|then)\W+)*(?:and|what about|how about|same)\b"
+                        r"|\b(?:he|him|she|her|it|they|them|those|that one|the ones?|the other|second|first|"
+                        r"(?<!are )(?<!is )there|same)\b")
 _REFERS = re.compile(rf"\b(?:same|other|second|third|first|next|another|that one|the ones?|him|her|he|she|them|"
                      rf"again|specifically|instead)\b|\b{_LOCALITY}\b")
 _DECLINED = re.compile(r"\b(?:can't|cannot|can not|won't|unable to|not able to)\b[^.]{0,40}\b(?:share|give|confirm|"
@@ -458,18 +487,19 @@ def check_question(question: str, history: list[dict] | None = None) -> Decision
     text = normalise(question)
     if not turns or (_exemptions(text) and not _INSIST.search(text)):
         return ALLOW
-    # A request split over turns: read the follow-up together with what the user said before it.
-    if _FOLLOW_ON.search(text):
-        context = normalise(" ".join(str(t.get("content", "")) for t in history))
-        decision = _check_question(" ".join([*turns[-3:], question]), context)
-        if decision.refuse:
-            return Decision(True, decision.reason, f"multi_turn:{decision.rule}")
-    # The same request again after a refusal, narrowed or shifted: "and on Fernhill Close?", "the other four?"
     declined = any(_DECLINED.search(normalise(str(t.get("content", "")))) for t in history
                    if t.get("role") == "assistant") or any(_check_question(t).refuse for t in turns)
-    if declined and _FOLLOW_ON.search(text) and (_REFERS.search(text) or _names(_fold(question))):
-        return Decision(True, "personal_information", "follow_up_to_refusal")
-    return ALLOW
+    if not _FOLLOW_ON.search(text):
+        return ALLOW
+    # The same request again after a refusal, narrowed or shifted: "and on Fernhill Close?", "the other four?"
+    if declined:
+        if _REFERS.search(text) or _names(_fold(question)):
+            return Decision(True, "personal_information", "follow_up_to_refusal")
+        return ALLOW
+    # A request split over turns: read the follow-up together with what the user said before it.
+    context = normalise(" ".join(str(t.get("content", "")) for t in history))
+    decision = _check_question(" ".join([*turns[-3:], question]), context)
+    return Decision(True, decision.reason, f"multi_turn:{decision.rule}") if decision.refuse else ALLOW
 
 
 # --- the output side -----------------------------------------------------------------------------------
@@ -480,18 +510,18 @@ _PRIVATE_DATA = re.compile(
     rf"\b\d{{1,4}}[a-z]?,? (?:[A-Z][a-z]+ ){{1,2}}{_STREET}\b"
     r"|\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b"  # UK postcode
     r"|(?:\+44\s?|\b0)\d{3,4}\s?\d{3}\s?\d{3,4}\b"  # UK phone number
-    r"|(?i:\b(?:born on|date of birth|d\.?o\.?b\.?)\b)[^.]{0,20}\d|\b\d{1,2}/\d{1,2}/(?:19|20)\d\d\b"
-    r"|[\w.+-]+@[\w-]+\.[\w.]+")
+    r"|(?i:\b(?:born on|date of birth|d\.?o\.?b\.?)\b)[^.]{0,20}\d|\b\d{1,2}/\d{1,2}/(?:19|20)\d\d\b")
 _PRIVATE_NAME = re.compile(
-    r"\b[A-Z][a-z]+ [A-Z][a-z'-]+,? (?:aged )?\d{1,2},|\b(?:Mr|Mrs|Ms|Miss)\.? [A-Z][a-z]+"
+    r"\b(?:[A-Z][a-z]+ [A-Z][a-z'-]+|(?:Mr|Mrs|Ms|Miss)\.? [A-Z][a-z'-]+),? (?:aged )?\d{1,2},"
     r"|\b(?:named (?:as|him|her)|called|name is|known as) [A-Z][a-z]+ [A-Z][a-z]+"
     rf"|\b[A-Z][a-z]+ [A-Z][a-z'-]+,? (?:of|from|who lives (?:at|on|in)) (?:\d+|[A-Z][a-z]+ {_STREET})")
 _AFTER_TITLE = re.compile(rf"\b{_TITLE}\.?\s*$")
 
 
 def _names_private_person(quote: str) -> bool:
-    """A private person named in a passage ("John Smith, 45, of ...", "Mr Smith", "named as ..."), unless a
-    title (rank, office) precedes the name: officials speaking in an official capacity are public."""
+    """A private person named in a passage ("John Smith, 45, ...", "named as ...", "Jo Bloggs of 3 ..."), unless
+    a title (rank, office) precedes the name: officials speaking in an official capacity are public. A bare
+    "Mr Price said" is how the press refers back to an official, so it is not enough on its own."""
     return any(not _AFTER_TITLE.search(quote[max(0, m.start() - 30):m.start()])
                for m in _PRIVATE_NAME.finditer(quote))
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 GLOSS: dict[str, tuple[str, ...]] = {
     "sex offenders": (
-        r"delinquants? sexuels?", r"agresseurs? sexuels?", r"delincuentes? sexual(?:es)?", r"agresor(?:es)? sexual(?:es)?",
-        r"agressor(?:es)? sexua(?:l|is)", r"criminosos? sexua(?:l|is)", r"delinquent[ei] sessual[ei]", r"autori? di reati sessuali",
+        r"delinquants? sexuels?", r"agresseurs? sexuels?", r"delincuentes? sexual(?:es)?",
+        r"agresor(?:es)? sexual(?:es)?", r"agressor(?:es)? sexua(?:l|is)", r"criminosos? sexua(?:l|is)",
+        r"delinquent[ei] sessual[ei]", r"autori? di reati sessuali",
         r"sexual(?:straf)?tater\w*", r"zedendelinquent\w*", r"seksuele delinquent\w*", r"sexualforbryt\w*",
         r"seksualforbryt\w*", r"przestepc\w* seksual\w*", r"sprawc\w* przestepstw seksual\w*",
         r"infractor\w* sexual\w*", r"agresor\w* sexual\w*", r"cinsel sucl\w*", r"cinsel saldirgan\w*",

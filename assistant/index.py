@@ -66,6 +66,7 @@ class StoredChunk:
     published: str | None
     url: str | None
     doc_type: str | None
+    doc_hash: str = ""  # the document version this chunk belongs to
 
     @classmethod
     def from_record(cls, chunk_id: str, text: str, meta: dict) -> StoredChunk:
@@ -74,7 +75,7 @@ class StoredChunk:
             kind=meta.get("kind", "paragraph"), headings=tuple(json.loads(meta.get("headings", "[]"))),
             context=meta.get("context", ""), title=meta.get("title", meta["source"]),
             publisher=meta.get("publisher"), published=meta.get("published"), url=meta.get("url"),
-            doc_type=meta.get("doc_type"),
+            doc_type=meta.get("doc_type"), doc_hash=meta.get("doc_hash", ""),
         )
 
     def search_text(self) -> str:
@@ -99,7 +100,7 @@ STOPWORDS = frozenset("""
 a an the of in on at to for from by with and or but is are was were be been being do does did have
 has had what which who whom whose when where why how this that these those it its they them their
 there here i me my we our you your he she his her can could would should will shall may might must
-about into than then so if as also some such just very tell please according
+about into than then so if as also some such just tell please according
 """.split())  # noqa: SIM905 - a word list reads best as text
 
 
@@ -230,11 +231,14 @@ class Index:
         got = self.documents.get(ids=[source], include=["documents"])
         return got["documents"][0] if got["ids"] else ""
 
-    def document_text(self, source: str) -> str:
-        got = self.documents.get(ids=[source], include=["metadatas"])
-        if not got["ids"]:
-            return ""
-        return self._document_text(source, (got["metadatas"][0] or {}).get("hash", ""))
+    def document_text(self, source: str, doc_hash: str | None = None) -> str:
+        """The loaded text citations point into; pass the chunk's `doc_hash` to skip the version look-up."""
+        if doc_hash is None:
+            got = self.documents.get(ids=[source], include=["metadatas"])
+            if not got["ids"]:
+                return ""
+            doc_hash = (got["metadatas"][0] or {}).get("hash", "")
+        return self._document_text(source, doc_hash)
 
     def get_chunks(self, ids: list[str]) -> list[StoredChunk]:
         if not ids:

@@ -184,6 +184,7 @@ class Question:
     wants: str  # wording | count | rate | duration | open
     periods: list[Period] = field(default_factory=list)
     names: list[str] = field(default_factory=list)  # proper names that scope the answer
+    places: list[str] = field(default_factory=list)  # the names the question is "in", "across", "for"
     measure: str = ""  # for "how many X": the X counted ("offenders", "applications")
 
     @classmethod
@@ -198,7 +199,9 @@ class Question:
             resolved=resolved,
             wants=wants or "open",
             periods=own or periods(resolved),
-            names=proper_names(resolved),
+            names=(names := proper_names(resolved)),
+            places=[n for n in names if re.search(rf"\b(?:in|within|across|throughout|around|near|for|of) "
+                                                   rf"(?:the )?{re.escape(n)}", resolved)],
             measure=counted_thing(text) or counted_thing(resolved),
         )
 
@@ -214,7 +217,12 @@ def counted_thing(text: str) -> str:
     if not m:
         return ""
     word = m.group(1).split()[-1].lower()
-    return "" if word in ("them", "they", "those", "these", "it") else word
+    return "" if word in GENERIC_COUNTS else word
+
+
+# Counting "people" or "them" says nothing about what is counted: the documents may say "offenders".
+GENERIC_COUNTS = {"them", "they", "those", "these", "it", "people", "persons", "individuals", "ones", "men",
+                  "women"}
 
 
 def proper_names(text: str) -> list[str]:

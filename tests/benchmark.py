@@ -1,0 +1,148 @@
+"""`make bench`: this pipeline against a plain LangChain + Chroma baseline, side by side, in one run.
+
+The baseline is what a tutorial builds: RecursiveCharacterTextSplitter(1000, 200), the same embedding model,
+Chroma dense top-k, and "the answer is the top passage". Both read the same loaded document texts and are
+scored on the fact, wording and duty cases of ../shared/eval/dev-cases.yaml. Speeds are measured in the same
+run, so they can be compared with each other; absolute numbers depend on the machine.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from assistant import Assistant, config, retrieval
+from assistant.documents import Document, load_paths
+from assistant.embeddings import MODELS, ModelNotAvailable, load_encoder
+from assistant.evaluation import load_cases, score
+from assistant.question import Question
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("POLICY_ASSISTANT_SHARED", ROOT.parent / "shared"))
+DOCS = SHARED / "eval" / "docs"
+KINDS = ("fact", "wording", "duty")
+REPEATS = 3
+
+
+def percentile(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(p * len(values)))]
+
+
+def rank_of_expected(sources: list[str], expected: list[str]) -> int | None:
+    return next((i + 1 for i, s in enumerate(sources) if s in expected), None)
+
+
+def retrieval_metrics(ranks: list[int | None]) -> tuple[float, float]:
+    recall = sum(r is not None and r <= 5 for r in ranks) / len(ranks)
+    mrr = sum(1 / r for r in ranks if r) / len(ranks)
+    return recall, mrr
+
+
+def bench_pipeline(model: str, cases) -> dict:
+    load_encoder(model)  # model loading is start-up cost, not ingest throughput
+    with tempfile.TemporaryDirectory() as tmp:
+        assistant = Assistant.open(Path(tmp) / "index", model=model)
+        started = time.perf_counter()
+        report = assistant.ingest([DOCS])
+        ingest_s = time.perf_counter() - started
+        ranks, passed, latencies = [], 0, []
+        for case in cases:
+            question = Question.parse(case.question, case.history)
+            hits = retrieval.search(assistant.index, question.resolved, k=5)
+            ranks.append(rank_of_expected([h.chunk.source for h in hits], case.expect_sources))
+            passed += score(case, assistant.ask(case.question, case.history)).passed
+        for _ in range(REPEATS):
+            for case in cases:
+                t0 = time.perf_counter()
+                assistant.ask(case.question, case.history)
+                latencies.append((time.perf_counter() - t0) * 1000)
+        recall, mrr = retrieval_metrics(ranks)
+        cold = cold_start(Path(tmp) / "index", model, cases[0].question)
+    return {"recall@5": recall, "MRR": mrr, "accuracy": passed / len(cases),
+            "chunks": report.chunks_embedded, "ingest chunks/s": report.chunks_embedded / ingest_s,
+            "ask p50 ms": statistics.median(latencies), "ask p95 ms": percentile(latencies, 0.95),
+            "cold start s": cold}
+
+
+def cold_start(index: Path, model: str, question: str) -> float:
+    """Process start to first answer, through the CLI a user would run."""
+    env = dict(os.environ, POLICY_ASSISTANT_MODEL=model, **config.OFFLINE_ENV)
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "assistant", "ask", question, "--index", str(index)], check=True,
+                   capture_output=True, env=env)
+    return time.perf_counter() - started
+
+
+def bench_baseline(model: str, cases, docs: list[Document]) -> dict:
+    import chromadb
+    from chromadb.config import Settings
+    from langchain_chroma import Chroma
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    encoder = load_encoder(model)
+    splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200, add_start_index=True)
+    chunks = splitter.create_documents([d.text for d in docs], metadatas=[{"source": d.source} for d in docs])
+    with tempfile.TemporaryDirectory() as tmp:
+        client = chromadb.PersistentClient(path=tmp, settings=Settings(anonymized_telemetry=False))
+        store = Chroma(client=client, collection_name="baseline", embedding_function=encoder)
+        started = time.perf_counter()
+        store.add_documents(chunks)
+        ingest_s = time.perf_counter() - started
+        ranks, passed, latencies = [], 0, []
+        for case in cases:
+            found = store.similarity_search(case.question, k=5)
+            ranks.append(rank_of_expected([d.metadata["source"] for d in found], case.expect_sources))
+            top = found[0]
+            answer = {"status": "answered", "answer": top.page_content, "reason": None, "latency_ms": 0,
+                      "citations": [{"n": 1, "source": top.metadata["source"], "quote": top.page_content,
+                                     "published": None, "title": ""}]}
+            passed += score(case, answer).passed
+        for _ in range(REPEATS):
+            for case in cases:
+                t0 = time.perf_counter()
+                store.similarity_search(case.question, k=4)
+                latencies.append((time.perf_counter() - t0) * 1000)
+    recall, mrr = retrieval_metrics(ranks)
+    return {"recall@5": recall, "MRR": mrr, "accuracy": passed / len(cases), "chunks": len(chunks),
+            "ingest chunks/s": len(chunks) / ingest_s, "ask p50 ms": statistics.median(latencies),
+            "ask p95 ms": percentile(latencies, 0.95), "cold start s": None}
+
+
+def main() -> int:
+    config.apply_offline_env()
+    cases = [c for c in load_cases(SHARED / "eval" / "dev-cases.yaml") if c.kind in KINDS]
+    docs = [d for d in load_paths([DOCS]) if isinstance(d, Document)]
+    columns: dict[str, dict] = {}
+    for model in MODELS:
+        try:
+            columns[f"pipeline {model}"] = bench_pipeline(model, cases)
+        except ModelNotAvailable as exc:
+            print(f"skipping {model}: {exc}", file=sys.stderr)
+    columns[f"baseline {config.EMBEDDING_MODEL}"] = bench_baseline(config.EMBEDDING_MODEL, cases, docs)
+    rows = ["recall@5", "MRR", "accuracy", "chunks", "ingest chunks/s", "ask p50 ms", "ask p95 ms", "cold start s"]
+    names = list(columns)
+    print(f"\n{len(cases)} cases ({', '.join(KINDS)}) on {DOCS}\n")
+    print("| metric | " + " | ".join(names) + " |")
+    print("|---|" + "---|" * len(names))
+    for row in rows:
+        cells = []
+        for name in names:
+            value = columns[name][row]
+            cells.append("-" if value is None else f"{value:.0%}" if row in ("recall@5", "accuracy")
+                         else f"{value:.2f}" if row in ("MRR", "cold start s") else f"{value:.0f}")
+        print(f"| {row} | " + " | ".join(cells) + " |")
+    base = columns[f"baseline {config.EMBEDDING_MODEL}"]
+    ours = columns[f"pipeline {config.EMBEDDING_MODEL}"]
+    print(f"\nanswer accuracy {ours['accuracy']:.0%} vs baseline {base['accuracy']:.0%} "
+          f"({ours['accuracy'] / max(base['accuracy'], 1e-9):.1f}x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
