@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
 import re
 from dataclasses import asdict, dataclass, field
 
@@ -112,11 +111,12 @@ def compose(index: Index, q: Question, hits: list[Hit]) -> Answer:
 
 
 
-MIN_SCORE = float(os.environ.get("PA_MIN", "0.6"))
+# Scores are word coverage (0..1, plus small nudges) + SEMANTIC_WEIGHT x sentence similarity; the two
+# thresholds and the weight were set on ../shared/eval/dev-cases.yaml and tests/corpus_cases.yaml together.
+MIN_SCORE = 0.6
 MIN_TYPED_SCORE = 0.4
 RERANK = 12  # candidates re-scored by sentence similarity: enough to reach past lexical near-misses
-SEMANTIC_WEIGHT = float(os.environ.get("PA_SEM", "0.6"))
-LEXICAL_WEIGHT = float(os.environ.get("PA_LEX", "1.0"))
+SEMANTIC_WEIGHT = 0.6
 
 
 def _add_semantic_score(index: Index, q: Question, units: list[Unit]) -> None:
@@ -181,7 +181,7 @@ def _lexical_score(q: Question, u: Unit, terms: dict[str, float]) -> float:
     total = sum(terms.values())
     covered = sum(w * (1.0 if t in own else 0.7 if t in section else 0.3 if t in around else 0.0)
                   for t, w in terms.items())
-    score = LEXICAL_WEIGHT * (covered / total + 0.1 * _bigrams(q.resolved, own_text))
+    score = covered / total + 0.1 * _bigrams(q.resolved, own_text)
     figs = figures(own_text)
     if q.wants in ("count", "rate", "duration") and any(f.kind == q.wants for f in figs):
         score += 0.1

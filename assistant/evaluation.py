@@ -116,9 +116,10 @@ def unfaithful_parts(answer: dict) -> list[str]:
     allowed = number_tokens(quotes) | _date_numbers(metadata)
     text = re.sub(r"\[\d+\]", "", answer["answer"])
     problems = [f"figure {n}" for n in sorted(number_tokens(text) - allowed)]
+    titles = {_norm(c.get("title") or "") for c in answer["citations"]}
     for quoted in re.findall(r"“([^”]+)”", text):
         for piece in (p.strip(" .,;:") for p in quoted.split("…")):
-            if piece and _norm(piece) not in quotes:
+            if piece and _norm(piece) not in quotes and _norm(piece) not in titles:
                 problems.append(f"quotation “{piece[:60]}”")
     return problems
 

@@ -49,6 +49,26 @@ class IngestReport:
         }
 
 
+@dataclass
+class CheckReport:
+    documents: int = 0
+    chunks: int = 0
+    model: str | None = None
+    dimension: int | None = None
+    problems: list[str] = field(default_factory=list)
+    repairs: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def lines(self) -> list[str]:
+        out = [f"{self.documents} documents, {self.chunks} passages, embedding model {self.model or 'unknown'}"
+               f" ({self.dimension or '?'} dimensions)"]
+        out += [f"problem: {p}" for p in self.problems] + [f"repair: {r}" for r in self.repairs]
+        return out + (["ok"] if self.ok else [])
+
+
 @dataclass(frozen=True)
 class StoredChunk:
     """A chunk as read back from the index, with the metadata of its document."""
@@ -282,6 +302,42 @@ class Index:
                 texts.append(StoredChunk.from_record(chunk_id, text, meta).search_text())
             self._lexical = (fp, LexicalIndex(ids, texts))
         return self._lexical[1]
+
+    def check(self) -> CheckReport:
+        """Counts, orphans and model agreement: everything a crash or a wrong setting could leave behind."""
+        from .embeddings import MODELS
+
+        meta = self.chunks.metadata or {}
+        report = CheckReport(model=meta.get("embedding_model"), dimension=meta.get("dimension"))
+        docs = self.documents.get(include=["metadatas"])
+        hashes = {i: (m or {}).get("hash") for i, m in zip(docs["ids"], docs["metadatas"], strict=True)}
+        expected = {i: (m or {}).get("chunks") for i, m in zip(docs["ids"], docs["metadatas"], strict=True)}
+        chunks = self.chunks.get(include=["metadatas"])
+        report.documents, report.chunks = len(hashes), len(chunks["ids"])
+        per_doc: dict[str, int] = {}
+        orphans = []
+        for chunk_id, m in zip(chunks["ids"], chunks["metadatas"], strict=True):
+            source = (m or {}).get("source")
+            if source not in hashes or (m or {}).get("doc_hash") != hashes[source]:
+                orphans.append(chunk_id)
+            else:
+                per_doc[source] = per_doc.get(source, 0) + 1
+        if orphans:
+            report.problems.append(f"{len(orphans)} passages belong to no current document (an interrupted ingest?)")
+            report.repairs.append("run the same `policy-assistant ingest` again: it replaces what is incomplete")
+        short = [s for s, n in expected.items() if per_doc.get(s, 0) != n]
+        if short:
+            report.problems.append(f"{len(short)} documents do not have all their passages: {', '.join(short[:5])}")
+            report.repairs.append("run the same `policy-assistant ingest` again")
+        if report.model and report.model != self.model_name:
+            report.problems.append(f"built with {report.model}, but this process uses {self.model_name}")
+            report.repairs.append(f"set POLICY_ASSISTANT_MODEL={report.model}, or rebuild into a new folder")
+        if report.model in MODELS and report.chunks:
+            got = self.chunks.get(limit=1, include=["embeddings"])["embeddings"]
+            if got is not None and len(got) and report.dimension and len(got[0]) != report.dimension:
+                report.problems.append(f"vectors have {len(got[0])} dimensions, the index says {report.dimension}")
+                report.repairs.append("rebuild the index into a new folder")
+        return report
 
     # -- writing
     def ingest(self, paths: Iterable[str | Path],

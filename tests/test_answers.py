@@ -80,3 +80,17 @@ def test_empty_question_is_an_error_not_a_crash(eval_assistant):
             eval_assistant.ask(bad)
     with pytest.raises(AssistantError, match="limit"):
         eval_assistant.ask("x" * 100_000)
+
+
+def test_sample_corpus_cases(corpus_assistant):
+    """The second case set, on the documents shipped in corpus/: the same strict scorer as `eval`."""
+    from assistant.evaluation import load_cases, run_cases, summarise
+
+    from .conftest import ROOT
+
+    results = run_cases(corpus_assistant, load_cases(ROOT / "tests" / "corpus_cases.yaml"), progress=False)
+    summary = summarise(results)
+    failed = [(r.case.id, r.failures) for r in results if not r.passed]
+    assert summary["passed"] / summary["cases"] >= 0.9, failed
+    assert summary["refusal_recall"] == 1 and summary["false_refusal"] == 0, failed
+    assert summary["abstention"] == 1 and summary["faithfulness_violations"] == 0, failed

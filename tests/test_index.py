@@ -71,3 +71,16 @@ def test_empty_index_says_to_ingest(tmp_path):
 def test_missing_path_is_a_clear_error(tmp_path):
     with pytest.raises(AssistantError, match="no such file"):
         Assistant.open(tmp_path / "index").ingest([tmp_path / "does-not-exist"])
+
+
+def test_check_finds_orphans_and_says_how_to_repair(tmp_path, docs):
+    assistant = Assistant.open(tmp_path / "index")
+    assistant.ingest([docs])
+    assert assistant.index.check().ok
+    assistant.index.documents.delete(ids=["seed-oxfordshire-register.md"])  # as if a crash lost the record
+    report = assistant.index.check()
+    assert not report.ok
+    assert any("belong to no current document" in p for p in report.problems)
+    assert any("ingest" in r for r in report.repairs)
+    assistant.ingest([docs])
+    assert assistant.index.check().ok
