@@ -17,14 +17,14 @@ class Assistant:
 
     @classmethod
     def open(cls, path: str | Path | None = None, *, chroma_url: str | None = None, create: bool = True,
-             model: str = config.EMBEDDING_MODEL) -> Assistant:
+             model: str = config.EMBEDDING_MODEL, backend: str = config.EMBEDDING_BACKEND) -> Assistant:
         """Open the index at `path` (created empty if missing, unless `create=False`)."""
         path = Path(path) if path is not None else config.default_index_dir()
         chroma_url = chroma_url if chroma_url is not None else config.default_chroma_url()
         if not create and not chroma_url and not (path / "chroma.sqlite3").exists():
             raise AssistantError(f"no index at {path}: build one with `policy-assistant ingest corpus "
                                  f"--index {path}` (or `make run`)")
-        return cls(Index(path, chroma_url=chroma_url, model=model))
+        return cls(Index(path, chroma_url=chroma_url, model=model, backend=backend))
 
     def ingest(self, paths: Iterable[str | Path],
                progress: Callable[[str, str], None] | None = None) -> IngestReport:

@@ -47,6 +47,8 @@ TABLE_ROWS_PER_CHUNK = 8
 
 # --- embedding -----------------------------------------------------------------------------------------
 EMBEDDING_MODEL = os.environ.get("POLICY_ASSISTANT_MODEL", "all-MiniLM-L6-v2")
+EMBEDDING_BACKEND = os.environ.get("POLICY_ASSISTANT_BACKEND", "onnx")  # torch | onnx | onnx-int8
+ONNX_THREADS = 2
 EMBED_BATCH = 32
 MODEL_CACHE = Path(os.environ.get("POLICY_ASSISTANT_MODEL_CACHE", Path.home() / ".cache" / "policy-assistant"))
 

