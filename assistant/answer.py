@@ -125,6 +125,8 @@ def _add_semantic_score(index: Index, q: Question, units: list[Unit]) -> None:
     if not units:
         return
     question = index.encoder.query_vector(q.resolved)
+    if q.focus and q.focus != q.text:  # the scene-setting should not outweigh what is asked
+        question = (question + index.encoder.query_vector(q.focus)) / 2
     vectors = index.encoder.passage_vectors([_unit_search_text(u) for u in units])
     for u, vector in zip(units, vectors, strict=True):
         u.score += SEMANTIC_WEIGHT * float(question @ vector)
@@ -158,11 +160,14 @@ def _stems(text: str) -> list[str]:
 
 
 def _weighted_terms(q: Question, idf: dict[str, float]) -> dict[str, float]:
-    """IDF weight of each question word; words a follow-up borrowed from earlier turns count for less,
-    because the user already has the answer about them and wants what is new."""
-    own = _stems(q.text)
-    borrowed = [t for t in _stems(q.resolved) if t not in own]
-    return {**{t: 0.5 * idf.get(t, 1.0) for t in borrowed}, **{t: idf.get(t, 1.0) for t in own}}
+    """IDF weight of each question word. The words of the question proper count fully; scene-setting ("my
+    brother is on the register", "if the police tell me ...") and words a follow-up borrowed from earlier
+    turns count for less: they say what the question is about, not what it asks."""
+    asked = _stems(q.focus or q.text)
+    scene = [t for t in _stems(q.text) if t not in asked]
+    borrowed = [t for t in _stems(q.resolved) if t not in asked and t not in scene]
+    return {**{t: 0.5 * idf.get(t, 1.0) for t in borrowed}, **{t: 0.6 * idf.get(t, 1.0) for t in scene},
+            **{t: idf.get(t, 1.0) for t in asked}}
 
 
 def _lexical_score(q: Question, u: Unit, terms: dict[str, float]) -> float:

@@ -1,15 +1,24 @@
-"""The Gradio page: a thin layer over `Assistant`. Every answer, refusal and quote check comes from the same
-`Assistant` methods the CLI calls; this file only lays them out. Document text is always HTML-escaped.
+"""The Gradio page and its API: a thin layer over `Assistant`.
+
+Every answer, refusal and wording check comes from the same `Assistant` methods the CLI calls; this file only
+lays them out. All text that comes from a document or a visitor is HTML-escaped before it reaches the page,
+and links are only rendered for http(s) addresses, so nothing in a document or a question can run in a browser.
+The page loads nothing from outside the server (system fonts, no analytics, no run history).
 """
 
 from __future__ import annotations
 
 import html
+import logging
 import re
+import time
 
 from . import config
-from .answer import Answer
+from .answer import DOC_TYPE_LABELS, _long_date
 from .api import Assistant
+from .errors import AssistantError
+
+log = logging.getLogger(__name__)
 
 EXAMPLES = [
     "How many registered sex offenders were there at 31 March 2024?",
@@ -17,167 +26,548 @@ EXAMPLES = [
     "What is MAPPA?",
     "How do I apply under Sarah's Law?",
 ]
-STATUS_HEADINGS = {
-    "answered": "",
-    "refused": "**I can't help with this request.**\n\n",
-    "no_answer": "**The documents don't say.**\n\n",
+WARM_UP_QUESTION = "How many registered sex offenders were there at 31 March 2024?"
+CONTEXT_CHARS = 360  # of the paragraph shown either side of a highlighted quotation
+
+# What each status and reason code means to a reader: (label of the box, one line of explanation).
+STATUS_LABELS = {
+    "refused": ("Refused", "This asks for something that could identify or locate a person, so I won't answer it."),
+    "no_answer": ("The documents don't say", "None of the documents answers this, and I don't guess."),
 }
+REASON_LABELS = {
+    "personal_information": "personal information",
+    "manipulation": "an attempt to get round the personal-information rule",
+    "prompt_injection": "instructions pasted into the question",
+    "not_in_documents": "not in the documents",
+}
+
 CSS = """
-.cite-card { border-left: 4px solid #1d70b8; padding: 0.5rem 0.75rem; margin-bottom: 0.75rem; background: #f3f2f1; }
-.cite-card h3 { font-size: 1rem; margin: 0 0 0.25rem 0; }
-.cite-meta { color: #505a5f; font-size: 0.9rem; margin-bottom: 0.4rem; }
-.cite-card mark { background: #ffdd00; color: #0b0c0c; }
-.diff-del { background: #f6d7d2; text-decoration: line-through; }
-.diff-ins { background: #cce2d8; }
+:root { --pa-text: #0b0c0c; --pa-muted: #505a5f; --pa-blue: #1d70b8; --pa-border: #b1b4b6; --pa-focus: #ffdd00; }
+.gradio-container { max-width: 1180px !important; margin: 0 auto !important; color: var(--pa-text); }
+.pa-header { border-bottom: 10px solid var(--pa-blue); padding: 0.25rem 0 0.75rem; margin-bottom: 0.25rem; }
+.pa-header h1 { font-size: 2rem; line-height: 1.15; margin: 0 0 0.4rem; font-weight: 700; }
+.pa-header p { font-size: 1.05rem; margin: 0; max-width: 46rem; }
+.pa-header .pa-safety { margin-top: 0.5rem; color: var(--pa-muted); font-size: 0.95rem; }
+.pa-vh { position: absolute !important; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+.pa-conversation { display: flex; flex-direction: column; gap: 1rem; }
+.pa-empty { color: var(--pa-muted); margin: 0; }
+.pa-turn { display: flex; flex-direction: column; gap: 0.5rem; }
+.pa-who { display: block; font-size: 0.85rem; font-weight: 700; color: var(--pa-muted); margin-bottom: 0.15rem;
+  text-transform: uppercase; letter-spacing: 0.03em; }
+.pa-q p { margin: 0; font-weight: 700; font-size: 1.05rem; overflow-wrap: anywhere; }
+.pa-a { overflow-wrap: anywhere; line-height: 1.5; }
+.pa-a p { margin: 0 0 0.5rem; }
+.pa-a ul { margin: 0 0 0.5rem; padding-left: 1.25rem; }
+.pa-a li { margin-bottom: 0.4rem; }
+.pa-box { border-left: 6px solid var(--pa-muted); background: #f3f2f1; padding: 0.75rem 1rem; }
+.pa-box h3, .pa-status h3 { font-size: 1.05rem; margin: 0 0 0.35rem; font-weight: 700; }
+.pa-box p { margin: 0 0 0.5rem; }
+.pa-box p:last-child { margin-bottom: 0; }
+.pa-box .pa-why { font-weight: 700; }
+.pa-refused { border-left-color: #d4351c; background: #fcf1ef; }
+.pa-noanswer { border-left-color: #f47738; background: #fef4ec; }
+.pa-error { border-left-color: #d4351c; background: #fcf1ef; }
+.pa-found { border-left-color: #00703c; background: #edf6f1; }
+.pa-near { border-left-color: #f47738; background: #fef4ec; }
+.pa-answered { border-left: 6px solid var(--pa-blue); padding-left: 1rem; }
+.pa-cite { font-weight: 700; color: var(--pa-blue) !important; text-decoration: underline; white-space: nowrap;
+  padding: 0 0.1rem; }
+.pa-cite:focus, .pa-card a:focus, .pa-link:focus { outline: 3px solid var(--pa-focus); background: var(--pa-focus);
+  color: var(--pa-text) !important; text-decoration: none; box-shadow: 0 4px 0 var(--pa-text); }
+.pa-pending { display: flex; align-items: center; gap: 0.6rem; color: var(--pa-muted); font-weight: 700;
+  padding: 0.75rem 1rem; border-left: 6px solid var(--pa-border); background: #f8f8f8; }
+.pa-spinner { width: 1.1rem; height: 1.1rem; border: 3px solid var(--pa-border); border-top-color: var(--pa-blue);
+  border-radius: 50%; animation: pa-spin 0.9s linear infinite; flex: none; }
+@keyframes pa-spin { to { transform: rotate(360deg); } }
+@media (prefers-reduced-motion: reduce) { .pa-spinner { animation: none; border-top-color: var(--pa-border); } }
+.pa-sources h2 { font-size: 1.25rem; margin: 0 0 0.5rem; }
+.pa-sources h3 { font-size: 1rem; margin: 0.25rem 0 0.6rem; overflow-wrap: anywhere; }
+.pa-sources details { margin-top: 0.75rem; }
+.pa-sources summary { cursor: pointer; color: var(--pa-blue); text-decoration: underline; overflow-wrap: anywhere; }
+.pa-card { border: 1px solid var(--pa-border); border-left: 5px solid var(--pa-blue); padding: 0.6rem 0.85rem;
+  margin-bottom: 0.75rem; background: #fff; scroll-margin-top: 1rem; }
+.pa-card h4 { font-size: 1rem; margin: 0 0 0.2rem; line-height: 1.3; overflow-wrap: anywhere; }
+.pa-card .pa-num { color: var(--pa-blue); margin-right: 0.25rem; }
+.pa-meta { color: var(--pa-muted); font-size: 0.9rem; margin: 0 0 0.45rem; overflow-wrap: anywhere; }
+.pa-para { margin: 0 0 0.4rem; padding: 0; white-space: pre-line; overflow-wrap: anywhere; font-size: 0.95rem;
+  line-height: 1.5; border: 0; }
+.pa-card mark { background: #fff2a8; color: var(--pa-text); box-shadow: 0 -2px 0 #ffdd00 inset; padding: 0 1px; }
+.pa-card.pa-flash { outline: 4px solid var(--pa-focus); }
+.pa-card:focus { outline: 3px solid var(--pa-focus); }
+.pa-diff { font-size: 1rem; line-height: 1.7; margin: 0.25rem 0 0.5rem; overflow-wrap: anywhere; }
+.pa-diff del { background: #f6d7d2; color: #942514; text-decoration: line-through; padding: 0 2px; }
+.pa-diff ins { background: #cce2d8; color: #005a30; text-decoration: underline; padding: 0 2px; }
+.pa-legend { font-size: 0.9rem; color: var(--pa-muted); }
+.pa-error-text { color: #d4351c; font-weight: 700; margin: 0; }
+#pa-examples button { white-space: normal; text-align: left; }
+#pa-sources-col { position: sticky; top: 0.5rem; align-self: flex-start; max-height: calc(100vh - 1rem);
+  overflow-y: auto; }
+@media (max-width: 760px) {
+  #pa-sources-col { position: static; max-height: none; overflow: visible; }
+  .pa-header h1 { font-size: 1.6rem; }
+}
 """
 
+# Clicking [n] brings source n of that answer into view (opening an older answer's sources if needed) and
+# moves keyboard focus to it. Inline, so nothing is fetched from anywhere.
+HEAD = """<script>
+document.addEventListener('click', function (event) {
+  var link = event.target.closest ? event.target.closest('a.pa-cite') : null;
+  if (!link) return;
+  var target = document.getElementById(link.getAttribute('href').slice(1));
+  if (!target) return;
+  event.preventDefault();
+  var details = target.closest('details');
+  if (details) details.open = true;
+  var still = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+  target.scrollIntoView({behavior: still ? 'auto' : 'smooth', block: 'start'});
+  target.focus({preventScroll: true});
+  target.classList.add('pa-flash');
+  setTimeout(function () { target.classList.remove('pa-flash'); }, 1800);
+}, true);
+</script>"""
 
-def _escape(text: str) -> str:
-    return html.escape(text, quote=True)
+
+# --- rendering: plain functions from Assistant results to escaped HTML --------------------------------------
+
+
+def _e(text) -> str:
+    return html.escape(str(text or ""), quote=True)
 
 
 def _date(published: str | None) -> str:
-    return published or "undated"
+    if not published:
+        return "undated"
+    try:
+        return _long_date(published)
+    except ValueError:
+        return published
 
 
-def render_sources(assistant: Assistant, answer: Answer) -> str:
-    """Each cited passage inside its paragraph, the cited words highlighted, with title, publisher, date."""
-    if not answer.citations:
-        return "<p>No sources: this reply does not quote the documents.</p>"
-    cards = []
-    for c in answer.citations:
-        text = assistant.index.document_text(c.source)
-        p_start = text.rfind("\n\n", 0, c.start)
+def _safe_url(url: str | None) -> str | None:
+    """Only web addresses become links: a `javascript:` URL in a document's metadata must not be clickable."""
+    return url if url and re.match(r"https?://", url.strip(), re.I) else None
+
+
+def _meta_line(publisher: str | None, published: str | None, source: str, extra: str = "") -> str:
+    parts = [_e(publisher or "Unknown publisher"), _e(_date(published)), _e(source)]
+    if extra:
+        parts.append(extra)
+    return f'<p class="pa-meta">{" · ".join(parts)}</p>'
+
+
+def _link(url: str | None, title: str) -> str:
+    safe = _safe_url(url)
+    if not safe:
+        return ""
+    return (f'<p class="pa-meta"><a class="pa-link" href="{_e(safe)}" target="_blank" rel="noopener noreferrer">'
+            f'Read the original<span class="pa-vh">: {_e(title)}</span></a> (opens in a new tab)</p>')
+
+
+def _in_context(text: str, start: int, end: int, p_start: int | None = None, p_end: int | None = None) -> str:
+    """The paragraph around text[start:end], that span highlighted, trimmed to CONTEXT_CHARS either side."""
+    if p_start is None:
+        p_start = text.rfind("\n\n", 0, start)
         p_start = 0 if p_start < 0 else p_start + 2
-        p_end = text.find("\n\n", c.end)
+    if p_end is None:
+        p_end = text.find("\n\n", end)
         p_end = len(text) if p_end < 0 else p_end
-        before, quote, after = text[p_start:c.start], text[c.start:c.end], text[c.end:p_end]
-        link = f' · <a href="{_escape(c.url)}" rel="noopener">link</a>' if c.url else ""
-        cards.append(
-            f'<div class="cite-card" id="cite-{c.n}"><h3>[{c.n}] {_escape(c.title)}</h3>'
-            f'<div class="cite-meta">{_escape(c.publisher or "Unknown publisher")} · {_date(c.published)} · '
-            f'{_escape(c.source)}{link}</div>'
-            f"<p>{_escape(before)}<mark>{_escape(quote)}</mark>{_escape(after)}</p></div>"
-        )
-    return "\n".join(cards)
+    before, quote, after = text[p_start:start], text[start:end], text[end:p_end]
+    if len(before) > CONTEXT_CHARS:
+        cut = before[-CONTEXT_CHARS:]
+        before = "…" + cut[cut.find(" ") + 1:] if " " in cut else "…" + cut
+    if len(after) > CONTEXT_CHARS:
+        cut = after[:CONTEXT_CHARS]
+        after = (cut[: cut.rfind(" ")] if " " in cut else cut) + "…"
+    return f'<p class="pa-para">{_e(before)}<mark>{_e(quote)}</mark>{_e(after)}</p>'
 
 
-def render_answer(answer: Answer) -> str:
-    body = re.sub(r"\[(\d+)\]", r"[\1](#cite-\1)", answer.answer) if answer.status == "answered" else answer.answer
-    return STATUS_HEADINGS.get(answer.status, "") + body
+def _answer_body(text: str, anchors: dict[int, str]) -> str:
+    """The answer's plain text as paragraphs and lists, each known [n] a link to its source card."""
+
+    def cite(m: re.Match) -> str:
+        n = int(m.group(1))
+        if n not in anchors:
+            return m.group(0)
+        return f'<a class="pa-cite" href="#{anchors[n]}" aria-label="source {n}">[{n}]</a>'
+
+    blocks, items = [], []
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("- "):
+            items.append(line[2:])
+            continue
+        if items:
+            blocks.append("<ul>" + "".join(f"<li>{x}</li>" for x in items) + "</ul>")
+            items = []
+        if line:
+            blocks.append(f"<p>{line}</p>")
+    if items:
+        blocks.append("<ul>" + "".join(f"<li>{x}</li>" for x in items) + "</ul>")
+    escaped = "".join(blocks)  # lines are escaped below, once, after the structure is known
+    return re.sub(r"\[(\d+)\]", cite, _escape_keeping_tags(escaped))
 
 
-def render_quote(report) -> str:
-    if report.exact:
-        head = f"<p><strong>Found word for word</strong> in {len(report.exact)} place(s).</p>"
-    elif report.near:
-        head = ("<p><strong>Not found word for word.</strong> Closest wordings: "
-                '<span class="diff-del">struck out</span> = only in your text, '
-                '<span class="diff-ins">green</span> = what the document says.</p>')
+_TAGS = re.compile(r"</?(?:ul|li|p)>")
+
+
+def _escape_keeping_tags(markup: str) -> str:
+    """Escape everything except the few structural tags `_answer_body` itself wrote."""
+    out, last = [], 0
+    for m in _TAGS.finditer(markup):
+        out.append(_e(markup[last:m.start()]))
+        out.append(m.group(0))
+        last = m.end()
+    out.append(_e(markup[last:]))
+    return "".join(out)
+
+
+def _anchor(turn: int, n: int) -> str:
+    return f"pa-src-{turn}-{n}"
+
+
+def render_turn(turn_no: int, turn: dict) -> str:
+    question = f'<div class="pa-q"><span class="pa-who">You asked</span><p>{_e(turn["question"])}</p></div>'
+    answer = turn.get("answer")
+    if turn.get("error"):
+        reply = (f'<div class="pa-box pa-error" role="alert"><h3>That didn\'t work</h3>'
+                 f'<p>{_e(turn["error"])}</p></div>')
+    elif answer is None:
+        reply = ('<div class="pa-pending" role="status"><span class="pa-spinner" aria-hidden="true"></span>'
+                 "Preparing an answer: searching the documents…</div>")
+    elif answer["status"] == "answered":
+        anchors = {c["n"]: _anchor(turn_no, c["n"]) for c in answer["citations"]}
+        count = len(answer["citations"])
+        reply = (f'<div class="pa-a pa-answered"><span class="pa-who">Answer from the documents</span>'
+                 f'{_answer_body(answer["answer"], anchors)}'
+                 f'<p class="pa-meta">{count} source{"s" if count != 1 else ""}, listed under Sources with the '
+                 "quoted words highlighted. Select a number to go to it.</p></div>")
     else:
-        return "<p><strong>Not found</strong>, and nothing close: the documents do not use this wording.</p>"
-    cards = []
-    for m in report.exact + report.near:
-        if m.diff:
-            classes = {"equal": "", "delete": "diff-del", "insert": "diff-ins"}
-            shown = " ".join(f'<span class="{classes[d["op"]]}">{_escape(d["text"])}</span>' for d in m.diff)
+        label, why = STATUS_LABELS.get(answer["status"], (answer["status"], ""))
+        css = "pa-refused" if answer["status"] == "refused" else "pa-noanswer"
+        reason = REASON_LABELS.get(answer.get("reason") or "", answer.get("reason") or "")
+        paragraphs = "".join(f"<p>{_e(p)}</p>" for p in answer["answer"].split("\n\n") if p.strip())
+        reply = (f'<div class="pa-box {css}" role="note" aria-label="{_e(label)}">'
+                 f'<h3>{_e(label)}{": " + _e(reason) if reason else ""}</h3>'
+                 f'<p class="pa-why">{_e(why)}</p>{paragraphs}</div>')
+    return f'<div class="pa-turn">{question}{reply}</div>'
+
+
+def render_conversation(turns: list[dict]) -> str:
+    if not turns:
+        body = ('<p class="pa-empty">Ask a question about the published documents, or choose an example below. '
+                "You can ask follow-up questions: the conversation is taken into account.</p>")
+    else:
+        body = "".join(render_turn(i, t) for i, t in enumerate(turns))
+    return f'<div class="pa-conversation" role="log" aria-live="polite" aria-label="Conversation">{body}</div>'
+
+
+def render_sources(assistant: Assistant, turns: list[dict]) -> str:
+    """The cited passages of every answer, newest answer first (older ones folded), each inside its paragraph."""
+    groups = []
+    answered = [(i, t) for i, t in enumerate(turns) if t.get("answer") and t["answer"]["citations"]]
+    for rank, (turn_no, turn) in enumerate(reversed(answered)):
+        cards = []
+        for c in turn["answer"]["citations"]:
+            text = assistant.index.document_text(c["source"])
+            if text[c["start"]:c["end"]] == c["quote"]:
+                passage = _in_context(text, c["start"], c["end"])
+            else:  # the document changed since the answer: show the quotation alone
+                passage = f'<p class="pa-para"><mark>{_e(c["quote"])}</mark></p>'
+            cards.append(
+                f'<article class="pa-card" id="{_anchor(turn_no, c["n"])}" tabindex="-1">'
+                f'<h4><span class="pa-num">[{c["n"]}]</span>{_e(c["title"])}</h4>'
+                f'{_meta_line(c["publisher"], c["published"], c["source"])}{passage}{_link(c["url"], c["title"])}'
+                "</article>")
+        title = f"Sources for “{_e(turn['question'])}”"
+        if rank == 0:
+            groups.append(f"<section><h3>{title}</h3>{''.join(cards)}</section>")
         else:
-            offset = m.start - m.paragraph_start
-            para = m.paragraph
-            shown = (_escape(para[:offset]) + "<mark>" + _escape(m.quote) + "</mark>"
-                     + _escape(para[offset + len(m.quote):]))
-        cards.append(f'<div class="cite-card"><h3>{_escape(m.title)}</h3><div class="cite-meta">'
-                     f'{_escape(m.publisher or "Unknown publisher")} · {_date(m.published)} · {_escape(m.source)}'
-                     f"{' · similarity ' + format(m.score, '.0f') + '%' if m.diff else ''}</div><p>{shown}</p></div>")
-    return head + "\n".join(cards)
+            groups.append(f"<details><summary>{title}</summary>{''.join(cards)}</details>")
+    if not groups:
+        groups.append('<p class="pa-empty">The passages behind each answer appear here, with the quoted words '
+                      "highlighted in their paragraph.</p>")
+    return f'<div class="pa-sources"><h2>Sources</h2>{"".join(groups)}</div>'
+
+
+def render_diff(diff: list[dict]) -> str:
+    parts = []
+    for d in diff:
+        if d["op"] == "delete":
+            parts.append(f'<del><span class="pa-vh">your wording: </span>{_e(d["text"])}</del>')
+        elif d["op"] == "insert":
+            parts.append(f'<ins><span class="pa-vh">the document says: </span>{_e(d["text"])}</ins>')
+        else:
+            parts.append(_e(d["text"]))
+    return f'<p class="pa-diff">{" ".join(parts)}</p>'
+
+
+def render_quote(report: dict) -> str:
+    """A `QuoteReport.to_dict()` as a labelled status box and one card per place in the documents."""
+    exact, near = report["exact"], report["near"]
+    if exact:
+        places = f"{len(exact)} place{'s' if len(exact) != 1 else ''}"
+        status = ('<div class="pa-box pa-found" role="status"><h3>Found word for word</h3>'
+                  f"<p>The documents use this exact wording in {places}. Differences of case, spacing and "
+                  "curly or straight quotes are ignored.</p></div>")
+    elif near:
+        status = ('<div class="pa-box pa-near" role="status"><h3>Not found word for word</h3>'
+                  "<p>These are the closest wordings in the documents. "
+                  '<del class="pa-legend-del">Struck through</del> = in your wording only; '
+                  "<ins>underlined</ins> = what the document says.</p></div>")
+    else:
+        return ('<div class="pa-box pa-noanswer" role="status"><h3>Not found</h3><p>The documents don\'t use this '
+                "wording or anything close to it.</p></div>")
+    cards = []
+    for m in exact + near:
+        end = m["paragraph_start"] + len(m["paragraph"])
+        context = _in_context(m["paragraph"], m["start"] - m["paragraph_start"], m["end"] - m["paragraph_start"],
+                              0, end - m["paragraph_start"])
+        if m["diff"]:
+            body = (f'{render_diff(m["diff"])}<p class="pa-legend">Where it appears:</p>{context}')
+            extra = f"similarity {m['score']:.0f}%"
+        else:
+            body, extra = context, ""
+        cards.append(f'<article class="pa-card"><h4>{_e(m["title"])}</h4>'
+                     f'{_meta_line(m["publisher"], m["published"], m["source"], extra)}{body}'
+                     f"{_link(m['url'], m['title'])}</article>")
+    return f'<div class="pa-quote pa-diff-wrap">{status}{"".join(cards)}</div>'
+
+
+def document_rows(records: list[dict]) -> list[list]:
+    rows = [[r.get("title") or r["source"], r.get("publisher") or "", r.get("published") or "",
+             DOC_TYPE_LABELS.get(r.get("doc_type") or "", r.get("doc_type") or ""), int(r.get("chunks") or 0),
+             r["source"]] for r in records]
+    return sorted(rows, key=lambda row: row[2], reverse=True)
+
+
+def documents_summary(records: list[dict]) -> str:
+    passages = sum(int(r.get("chunks") or 0) for r in records)
+    return (f"The index holds **{len(records)} document{'s' if len(records) != 1 else ''}** "
+            f"({passages:,} passages). Search the table, or select a column heading to sort by it.")
+
+
+# --- the page -----------------------------------------------------------------------------------------------
+
+
+def _theme():
+    import gradio as gr
+
+    font = ["Arial", "Helvetica", "sans-serif"]  # system fonts: nothing to download
+    return gr.themes.Base(primary_hue="blue", neutral_hue="gray", radius_size="sm", font=font,
+                          font_mono=["Consolas", "Menlo", "monospace"]).set(
+        body_text_color="#0b0c0c", body_text_size="1rem", link_text_color="#1d70b8",
+        button_primary_background_fill="#00703c", button_primary_background_fill_hover="#005a30",
+        button_primary_text_color="#ffffff", button_primary_border_color="#002d18",
+        button_secondary_background_fill="#f3f2f1", button_secondary_background_fill_hover="#dbdad9",
+        button_secondary_text_color="#0b0c0c", button_secondary_border_color="#929191",
+        input_border_color="#0b0c0c", input_border_width="2px", block_label_text_color="#0b0c0c",
+        block_label_text_size="1rem", block_label_text_weight="700",
+    )
+
+
+def _history(turns: list[dict]) -> list[dict]:
+    """The conversation so far, as `Assistant.ask` takes it (answered turns only)."""
+    out = []
+    for t in turns:
+        if t.get("answer"):
+            out += [{"role": "user", "content": t["question"]}, {"role": "assistant", "content": t["answer"]["answer"]}]
+    return out
+
+
+def _api_history(history) -> list[dict]:
+    import gradio as gr
+
+    if not history:
+        return []
+    if not isinstance(history, list) or not all(
+            isinstance(m, dict) and m.get("role") in ("user", "assistant") and isinstance(m.get("content"), str)
+            for m in history):
+        raise gr.Error('history must be a list of {"role": "user" | "assistant", "content": "..."} objects')
+    return [{"role": m["role"], "content": m["content"]} for m in history]
+
+
+def _run(fn, *args):
+    """Call the Assistant; its errors reach the visitor or script as a clear message, never as a crash."""
+    import gradio as gr
+
+    try:
+        return fn(*args)
+    except AssistantError as exc:
+        raise gr.Error(str(exc), title="Can't do that") from None
+    except Exception:
+        log.exception("request failed")
+        raise gr.Error("Something went wrong on the server. It has been logged; please try again.",
+                       title="Server error") from None
 
 
 def build(assistant: Assistant, allow_uploads: bool = False):
     import gradio as gr
 
+    # -- API endpoints (gradio_client): the contract's objects, unchanged
     def ask_api(question: str, history: list[dict] | None = None) -> dict:
-        """The Answer object of the contract, for scripts (gradio_client)."""
-        return assistant.ask(question, history or []).to_dict()
+        """Answer a question from the documents. `history` is the conversation so far as
+        [{"role": "user" | "assistant", "content": "..."}]. Returns the Answer object (see CONTRACT.md)."""
+        return _run(assistant.ask, question, _api_history(history)).to_dict()
 
     def quote_api(text: str) -> dict:
-        return assistant.quote(text).to_dict()
+        """Where the documents use this wording: exact matches, else the closest with a word-level diff."""
+        return _run(assistant.quote, text).to_dict()
 
-    def chat(message: str, messages: list[dict]):
-        history = [{"role": m["role"], "content": _plain_content(m["content"])} for m in messages or []]
+    def documents_api() -> list[dict]:
+        """What the index holds: one record per document (source, title, publisher, published, doc_type, chunks)."""
+        return _run(assistant.documents)
+
+    # -- the Ask tab: a pending turn is shown at once, then answered on the queue
+    def start(question: str, turns: list[dict]):
+        question = (question or "").strip()
+        if not question:
+            return (turns, gr.skip(), gr.skip(),
+                    '<p class="pa-error-text" role="alert">Type a question first.</p>')
+        if any(t.get("answer") is None and not t.get("error") for t in turns):
+            return turns, gr.skip(), gr.skip(), '<p class="pa-error-text" role="alert">Wait for the answer.</p>'
+        turns = [*turns, {"question": question, "answer": None}]
+        return turns, render_conversation(turns), gr.update(value="", interactive=False), ""
+
+    def finish(turns: list[dict]):
+        if not turns or turns[-1].get("answer") is not None or turns[-1].get("error"):
+            return turns, gr.skip(), gr.skip(), gr.update(interactive=True)
+        pending = turns[-1]
         try:
-            answer = assistant.ask(message, history)
-        except Exception as exc:  # shown to the user; the server keeps serving
-            messages = [*messages, {"role": "user", "content": message},
-                        {"role": "assistant", "content": f"Sorry, that didn't work: {exc}"}]
-            return messages, "", "<p></p>"
-        messages = [*messages, {"role": "user", "content": message},
-                    {"role": "assistant", "content": render_answer(answer)}]
-        return messages, "", render_sources(assistant, answer)
+            answer = assistant.ask(pending["question"], _history(turns[:-1])).to_dict()
+            done = {"question": pending["question"], "answer": answer}
+        except AssistantError as exc:
+            done = {"question": pending["question"], "answer": None, "error": str(exc)}
+        except Exception:
+            log.exception("answering failed")
+            done = {"question": pending["question"], "answer": None,
+                    "error": "Something went wrong on the server. It has been logged; please try again."}
+        turns = [*turns[:-1], done]
+        return turns, render_conversation(turns), render_sources(assistant, turns), gr.update(interactive=True)
+
+    def clear():
+        return [], render_conversation([]), render_sources(assistant, []), "", ""
 
     def check_quote(text: str) -> str:
         try:
-            return render_quote(assistant.quote(text))
-        except Exception as exc:
-            return f"<p>{_escape(str(exc))}</p>"
+            return render_quote(assistant.quote(text).to_dict())
+        except AssistantError as exc:
+            return f'<p class="pa-error-text" role="alert">{_e(str(exc)[:1].upper() + str(exc)[1:])}.</p>'
+        except Exception:
+            log.exception("quote check failed")
+            return '<p class="pa-error-text" role="alert">Something went wrong on the server. Please try again.</p>'
 
-    def documents_table():
-        rows = [[d.get("title", ""), d.get("publisher") or "", d.get("published") or "", d.get("doc_type") or "",
-                 d.get("chunks", 0), d["source"]] for d in assistant.documents()]
-        return rows
+    def documents_view():
+        records = assistant.documents()
+        return document_rows(records), documents_summary(records)
 
-    with gr.Blocks(title="Policy assistant") as demo:
-        gr.Markdown("# Policy assistant\nAnswers from published police and government documents, with the "
-                    "passages they come from. It never gives out information about individuals.")
-        with gr.Tab("Ask"):
-            with gr.Row():
-                with gr.Column(scale=3):
-                    chatbot = gr.Chatbot(label="Conversation", height=480)
-                    question = gr.Textbox(label="Your question", placeholder="Ask about the documents…",
-                                          max_length=config.MAX_QUESTION_CHARS)
-                    ask_button = gr.Button("Ask", variant="primary")
-                    gr.Examples(EXAMPLES, inputs=question, label="Example questions")
-                with gr.Column(scale=2):
-                    gr.Markdown("## Sources")
-                    sources = gr.HTML("<p>The passages behind each answer appear here.</p>")
-            ask_button.click(chat, [question, chatbot], [chatbot, question, sources], api_visibility="private")
-            question.submit(chat, [question, chatbot], [chatbot, question, sources], api_visibility="private")
-        with gr.Tab("Check a press line"):
-            wording = gr.Textbox(label="Wording to check", lines=3, placeholder="Paste the sentence as you have it")
-            check_button = gr.Button("Check wording", variant="primary")
-            quote_out = gr.HTML()
-            check_button.click(check_quote, wording, quote_out, api_visibility="private")
-        with gr.Tab("Documents"):
-            gr.Markdown("What the answers can draw on. Click a column heading to sort.")
-            table = gr.Dataframe(headers=["Title", "Publisher", "Published", "Type", "Passages", "File"],
-                                 value=documents_table, interactive=False, wrap=True)
-            if allow_uploads:  # off unless `serve --allow-uploads`: a public page must not take documents
-                files = gr.File(label="Add documents", file_count="multiple",
-                                file_types=list(config.SUPPORTED_SUFFIXES))
-                upload_report = gr.Markdown()
+    with gr.Blocks(title="Policy assistant: answers from published documents") as demo:
+        gr.HTML('<header class="pa-header"><h1>Policy assistant</h1>'
+                "<p>Answers from published police and government documents about the sex offender register, "
+                "quoting the passages they come from, with who published them and when.</p>"
+                '<p class="pa-safety">It never gives out information about individuals. If a child is in '
+                "immediate danger, call 999.</p></header>", js_on_load=None)
+        with gr.Tabs():
+            with gr.Tab("Ask", id="ask"):
+                turns = gr.State([])
+                with gr.Row(equal_height=False):
+                    with gr.Column(scale=3, min_width=320):
+                        conversation = gr.HTML(render_conversation([]), elem_id="pa-conversation",
+                                               js_on_load=None, autoscroll=True)
+                        question = gr.Textbox(label="Your question", lines=2, max_lines=6,
+                                              max_length=config.MAX_QUESTION_CHARS, elem_id="pa-question",
+                                              placeholder="For example: how many people were on the register?",
+                                              info="Press Enter to ask; Shift+Enter for a new line.")
+                        ask_error = gr.HTML("", js_on_load=None)
+                        with gr.Row():
+                            ask_button = gr.Button("Ask", variant="primary", elem_id="pa-ask", scale=2)
+                            clear_button = gr.Button("Start again", variant="secondary", scale=1)
+                        gr.Markdown("**Example questions**")
+                        with gr.Column(elem_id="pa-examples"):
+                            example_buttons = [gr.Button(q, size="sm", variant="secondary") for q in EXAMPLES]
+                    with gr.Column(scale=2, min_width=300, elem_id="pa-sources-col"):
+                        sources = gr.HTML(render_sources(assistant, []), elem_id="pa-sources", js_on_load=None)
 
-                def add_documents(paths):
-                    report = assistant.ingest(paths or [])
-                    lines = [f"Added {len(report.added)}, updated {len(report.updated)}, "
-                             f"unchanged {len(report.unchanged)}, skipped {len(report.skipped)}."]
-                    lines += [f"- skipped {s.source}: {s.reason}" for s in report.skipped]
-                    return "\n".join(lines), documents_table()
+            refocus = "() => { const box = document.querySelector('#pa-question textarea'); if (box) box.focus(); }"
+            ask_events = [(ask_button.click, question), (question.submit, question)]
+            for trigger, source in ask_events:
+                trigger(start, [source, turns], [turns, conversation, question, ask_error], queue=False,
+                        api_visibility="private", show_progress="hidden").then(
+                    finish, turns, [turns, conversation, sources, question], api_visibility="private",
+                    show_progress="hidden", trigger_mode="once").then(
+                    None, js=refocus, api_visibility="private")
+            for button, text in zip(example_buttons, EXAMPLES, strict=True):
+                button.click(lambda turns, text=text: start(text, turns), turns,
+                             [turns, conversation, question, ask_error], queue=False, api_visibility="private",
+                             show_progress="hidden").then(
+                    finish, turns, [turns, conversation, sources, question], api_visibility="private",
+                    show_progress="hidden")
+            clear_button.click(clear, None, [turns, conversation, sources, question, ask_error], queue=False,
+                               api_visibility="private")
 
-                files.upload(add_documents, files, [upload_report, table], api_visibility="private")
+            with gr.Tab("Check a press line", id="quote"):
+                gr.Markdown("Paste a sentence from a press line or briefing to see whether the documents say it "
+                            "word for word, and if not, what they do say.")
+                wording = gr.Textbox(label="Wording to check", lines=3, max_length=2_000, elem_id="pa-wording",
+                                     placeholder="Paste the sentence as you have it")
+                check_button = gr.Button("Check wording", variant="primary", elem_id="pa-check")
+                quote_out = gr.HTML("", elem_id="pa-quote-result", js_on_load=None)
+                for trigger in (check_button.click, wording.submit):
+                    trigger(check_quote, wording, quote_out, api_visibility="private", show_progress="minimal")
+
+            with gr.Tab("Documents", id="documents") as documents_tab:
+                rows, summary = documents_view()
+                doc_summary = gr.Markdown(summary)
+                table = gr.Dataframe(value=rows, headers=["Title", "Publisher", "Published", "Type", "Passages",
+                                                          "File"],
+                                     datatype=["str", "str", "str", "str", "number", "str"], interactive=False,
+                                     wrap=True, show_search="search", label="Documents in the index",
+                                     elem_id="pa-documents", max_height=640)
+                documents_tab.select(documents_view, None, [table, doc_summary], api_visibility="private",
+                                     show_progress="hidden")
+                if allow_uploads:  # off unless `serve --allow-uploads`: a public page must not take documents
+                    files = gr.File(label="Add documents (.md, .txt, .html, .pdf)", file_count="multiple",
+                                    file_types=list(config.SUPPORTED_SUFFIXES))
+                    upload_report = gr.Markdown()
+
+                    def add_documents(paths):
+                        try:
+                            report = assistant.ingest(paths or [])
+                        except AssistantError as exc:
+                            return f"Nothing added: {exc}", *documents_view()
+                        lines = [f"Added {len(report.added)}, updated {len(report.updated)}, "
+                                 f"unchanged {len(report.unchanged)}, skipped {len(report.skipped)}."]
+                        lines += [f"- skipped {s.source}: {s.reason}" for s in report.skipped]
+                        return "\n".join(lines), *documents_view()
+
+                    files.upload(add_documents, files, [upload_report, table, doc_summary], api_visibility="private")
+
         gr.api(ask_api, api_name="ask")
         gr.api(quote_api, api_name="quote")
+        gr.api(documents_api, api_name="documents")
     return demo
 
 
-def _plain_content(content) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return " ".join(str(c.get("text", "")) if isinstance(c, dict) else str(c) for c in content)
-    return str(content)
+def warm_up(assistant: Assistant) -> float:
+    """Load the model and the lexical index and answer one throwaway question, so the first visitor doesn't wait."""
+    started = time.perf_counter()
+    try:
+        if assistant.index.count():
+            assistant.index.encoder  # noqa: B018 - loads the model
+            assistant.index.lexical()
+            assistant.ask(WARM_UP_QUESTION)
+            assistant.quote(WARM_UP_QUESTION)
+    except AssistantError as exc:
+        log.warning("warm-up skipped: %s", exc)
+    return time.perf_counter() - started
 
 
 def serve(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, allow_uploads: bool = False) -> None:
     config.apply_offline_env()
+    seconds = warm_up(assistant)
+    print(f"Model and index loaded in {seconds:.1f} s", flush=True)
     demo = build(assistant, allow_uploads=allow_uploads)
-    demo.queue(default_concurrency_limit=2, max_size=64)  # a burst waits in line instead of failing
-    demo.launch(server_name=host, server_port=port, show_error=False, css=CSS, footer_links=["api"])
+    demo.queue(default_concurrency_limit=2, max_size=256)  # CPU-bound answers: a burst waits in line
+    demo.launch(server_name=host, server_port=port, show_error=False, theme=_theme(), css=CSS, head=HEAD,
+                footer_links=["api"], run_history=False, enable_monitoring=False, ssr_mode=False, pwa=False,
+                mcp_server=False)

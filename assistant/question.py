@@ -186,6 +186,7 @@ class Question:
     names: list[str] = field(default_factory=list)  # proper names that scope the answer
     places: list[str] = field(default_factory=list)  # the names the question is "in", "across", "for"
     measure: str = ""  # for "how many X": the X counted ("offenders", "applications")
+    focus: str = ""  # what is asked, without the scene-setting: "If ..., can I post it online?" -> the ask
 
     @classmethod
     def parse(cls, text: str, history: list[dict] | None = None) -> Question:
@@ -203,6 +204,7 @@ class Question:
             places=[n for n in names if re.search(rf"\b(?:in|within|across|throughout|around|near|for|of) "
                                                    rf"(?:the )?{re.escape(n)}", resolved)],
             measure=counted_thing(text) or counted_thing(resolved),
+            focus=focus_of(text),
         )
 
 
@@ -223,6 +225,18 @@ def counted_thing(text: str) -> str:
 # Counting "people" or "them" says nothing about what is counted: the documents may say "offenders".
 GENERIC_COUNTS = {"them", "they", "those", "these", "it", "people", "persons", "individuals", "ones", "men",
                   "women"}
+
+
+_CONDITION = re.compile(r"^\s*(?:if|when|once|after|although|though|since|because|given that)\b[^?]*?,\s*(?=\w)",
+                        re.I)
+
+
+def focus_of(text: str) -> str:
+    """The question itself: the last sentence, without a leading condition. "My brother is on the register.
+    Does he have to tell anyone?" asks the second; "If the police tell me X, can I post it?" asks the rest."""
+    sentences = [s for s in re.split(r"(?<=[.?!])\s+", text.strip()) if s]
+    ask = next((s for s in reversed(sentences) if s.endswith("?")), sentences[-1] if sentences else text)
+    return _CONDITION.sub("", ask)
 
 
 def proper_names(text: str) -> list[str]:
