@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from . import config, pipeline, quote
@@ -32,13 +33,34 @@ class Assistant:
         missing = [str(p) for p in paths if not Path(p).exists()]
         if missing:
             raise AssistantError(f"no such file or folder: {', '.join(missing)}")
-        return self.index.ingest(paths, progress=progress)
+        with self._store_errors():
+            return self.index.ingest(paths, progress=progress)
 
     def ask(self, question: str, history: list[dict] | None = None) -> Answer:
-        return pipeline.run(question, history, self.index)
+        with self._store_errors():
+            return pipeline.run(question, history, self.index)
 
     def quote(self, wording: str) -> quote.QuoteReport:
-        return quote.find(self.index, wording)
+        with self._store_errors():
+            return quote.find(self.index, wording)
 
     def documents(self) -> list[dict]:
-        return self.index.document_records()
+        with self._store_errors():
+            return self.index.document_records()
+
+    @contextmanager
+    def _store_errors(self) -> Iterator[None]:
+        """A vector store that has gone away is the user's to fix, not a traceback: say so plainly. The
+        HTTP client reconnects by itself, so the next call works once the server is back."""
+        try:
+            yield
+        except AssistantError:
+            raise
+        except Exception as exc:
+            import httpx
+
+            if not isinstance(exc, httpx.TransportError) and not type(exc).__module__.startswith("chromadb"):
+                raise
+            where = f"the Chroma server at {self.index.chroma_url}" if self.index.chroma_url else "the index"
+            raise AssistantError(f"{where} is not answering ({type(exc).__name__}: {exc}); nothing was changed. "
+                                 "Start it again (or check the path) and retry.") from exc

@@ -43,12 +43,14 @@ REASON_LABELS = {
 
 CSS = """
 :root { --pa-text: #0b0c0c; --pa-muted: #505a5f; --pa-blue: #1d70b8; --pa-border: #b1b4b6; --pa-focus: #ffdd00; }
-.gradio-container { max-width: 1180px !important; margin: 0 auto !important; color: var(--pa-text); }
+.gradio-container { max-width: 1180px !important; width: 100% !important; margin: 0 auto !important;
+  color: var(--pa-text); }
 .pa-header { border-bottom: 10px solid var(--pa-blue); padding: 0.25rem 0 0.75rem; margin-bottom: 0.25rem; }
 .pa-header h1 { font-size: 2rem; line-height: 1.15; margin: 0 0 0.4rem; font-weight: 700; }
 .pa-header p { font-size: 1.05rem; margin: 0; max-width: 46rem; }
 .pa-header .pa-safety { margin-top: 0.5rem; color: var(--pa-muted); font-size: 0.95rem; }
-.pa-vh { position: absolute !important; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+.pa-vh { position: absolute !important; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
+  white-space: nowrap; }
 .pa-conversation { display: flex; flex-direction: column; gap: 1rem; }
 .pa-empty { color: var(--pa-muted); margin: 0; }
 .pa-turn { display: flex; flex-direction: column; gap: 0.5rem; }
@@ -99,7 +101,15 @@ CSS = """
 .pa-diff ins { background: #cce2d8; color: #005a30; text-decoration: underline; padding: 0 2px; }
 .pa-legend { font-size: 0.9rem; color: var(--pa-muted); }
 .pa-error-text { color: #d4351c; font-weight: 700; margin: 0; }
-#pa-examples button { white-space: normal; text-align: left; }
+#pa-examples button { white-space: normal; text-align: left; justify-content: flex-start; font-size: 0.95rem;
+  color: #1d70b8; text-decoration: underline; background: #fff; border-color: #b1b4b6; }
+#pa-examples button:focus-visible { background: var(--pa-focus); color: var(--pa-text);
+  outline: 3px solid var(--pa-focus); }
+#pa-documents { --font-mono: Arial, Helvetica, sans-serif; }
+.tab-wrapper button[role="tab"] { font-size: 1.05rem; color: #1d70b8; text-decoration: underline; }
+.tab-wrapper button[role="tab"][aria-selected="true"] { color: var(--pa-text); font-weight: 700;
+  text-decoration: none; }
+.tab-wrapper button[role="tab"]:focus-visible { background: var(--pa-focus); outline: 3px solid var(--pa-focus); }
 #pa-sources-col { position: sticky; top: 0.5rem; align-self: flex-start; max-height: calc(100vh - 1rem);
   overflow-y: auto; }
 @media (max-width: 760px) {
@@ -183,7 +193,7 @@ def _in_context(text: str, start: int, end: int, p_start: int | None = None, p_e
 
 
 def _answer_body(text: str, anchors: dict[int, str]) -> str:
-    """The answer's plain text as paragraphs and lists, each known [n] a link to its source card."""
+    """The answer's plain text as paragraphs and lists, escaped, each known [n] a link to its source card."""
 
     def cite(m: re.Match) -> str:
         n = int(m.group(1))
@@ -191,35 +201,21 @@ def _answer_body(text: str, anchors: dict[int, str]) -> str:
             return m.group(0)
         return f'<a class="pa-cite" href="#{anchors[n]}" aria-label="source {n}">[{n}]</a>'
 
+    def line_html(line: str) -> str:
+        return re.sub(r"\[(\d+)\]", cite, _e(line))
+
     blocks, items = [], []
-    for line in text.splitlines():
+    for line in [*text.splitlines(), ""]:
         line = line.strip()
         if line.startswith("- "):
-            items.append(line[2:])
+            items.append(f"<li>{line_html(line[2:])}</li>")
             continue
         if items:
-            blocks.append("<ul>" + "".join(f"<li>{x}</li>" for x in items) + "</ul>")
+            blocks.append(f"<ul>{''.join(items)}</ul>")
             items = []
         if line:
-            blocks.append(f"<p>{line}</p>")
-    if items:
-        blocks.append("<ul>" + "".join(f"<li>{x}</li>" for x in items) + "</ul>")
-    escaped = "".join(blocks)  # lines are escaped below, once, after the structure is known
-    return re.sub(r"\[(\d+)\]", cite, _escape_keeping_tags(escaped))
-
-
-_TAGS = re.compile(r"</?(?:ul|li|p)>")
-
-
-def _escape_keeping_tags(markup: str) -> str:
-    """Escape everything except the few structural tags `_answer_body` itself wrote."""
-    out, last = [], 0
-    for m in _TAGS.finditer(markup):
-        out.append(_e(markup[last:m.start()]))
-        out.append(m.group(0))
-        last = m.end()
-    out.append(_e(markup[last:]))
-    return "".join(out)
+            blocks.append(f"<p>{line_html(line)}</p>")
+    return "".join(blocks)
 
 
 def _anchor(turn: int, n: int) -> str:
@@ -361,8 +357,11 @@ def _theme():
         button_primary_text_color="#ffffff", button_primary_border_color="#002d18",
         button_secondary_background_fill="#f3f2f1", button_secondary_background_fill_hover="#dbdad9",
         button_secondary_text_color="#0b0c0c", button_secondary_border_color="#929191",
-        input_border_color="#0b0c0c", input_border_width="2px", block_label_text_color="#0b0c0c",
-        block_label_text_size="1rem", block_label_text_weight="700",
+        input_border_color="#0b0c0c", input_border_width="2px", input_background_fill="#ffffff",
+        input_placeholder_color="#505a5f", block_label_text_color="#0b0c0c", block_label_text_size="1rem",
+        block_label_text_weight="700", block_title_text_color="#0b0c0c", block_title_text_size="1.05rem",
+        block_title_text_weight="700", block_info_text_color="#505a5f", block_info_text_size="0.95rem",
+        color_accent_soft="#e8f1f8", border_color_accent="#1d70b8",
     )
 
 
@@ -422,12 +421,11 @@ def build(assistant: Assistant, allow_uploads: bool = False):
     def start(question: str, turns: list[dict]):
         question = (question or "").strip()
         if not question:
-            return (turns, gr.skip(), gr.skip(),
-                    '<p class="pa-error-text" role="alert">Type a question first.</p>')
+            return turns, gr.skip(), gr.skip(), _inline_error("Type a question first.")
         if any(t.get("answer") is None and not t.get("error") for t in turns):
-            return turns, gr.skip(), gr.skip(), '<p class="pa-error-text" role="alert">Wait for the answer.</p>'
+            return turns, gr.skip(), gr.skip(), _inline_error("Wait for the answer to your last question.")
         turns = [*turns, {"question": question, "answer": None}]
-        return turns, render_conversation(turns), gr.update(value="", interactive=False), ""
+        return turns, render_conversation(turns), gr.update(value="", interactive=False), _inline_error("")
 
     def finish(turns: list[dict]):
         if not turns or turns[-1].get("answer") is not None or turns[-1].get("error"):
@@ -446,7 +444,11 @@ def build(assistant: Assistant, allow_uploads: bool = False):
         return turns, render_conversation(turns), render_sources(assistant, turns), gr.update(interactive=True)
 
     def clear():
-        return [], render_conversation([]), render_sources(assistant, []), "", ""
+        return [], render_conversation([]), render_sources(assistant, []), "", _inline_error("")
+
+    def _inline_error(message: str):
+        text = f'<p class="pa-error-text" role="alert">{_e(message)}</p>' if message else ""
+        return gr.update(value=text, visible=bool(message))
 
     def check_quote(text: str) -> str:
         try:
@@ -474,11 +476,11 @@ def build(assistant: Assistant, allow_uploads: bool = False):
                     with gr.Column(scale=3, min_width=320):
                         conversation = gr.HTML(render_conversation([]), elem_id="pa-conversation",
                                                js_on_load=None, autoscroll=True)
-                        question = gr.Textbox(label="Your question", lines=2, max_lines=6,
+                        question = gr.Textbox(label="Your question", lines=1, max_lines=6,
                                               max_length=config.MAX_QUESTION_CHARS, elem_id="pa-question",
                                               placeholder="For example: how many people were on the register?",
-                                              info="Press Enter to ask; Shift+Enter for a new line.")
-                        ask_error = gr.HTML("", js_on_load=None)
+                                              info="Press Enter or select Ask.")
+                        ask_error = gr.HTML("", js_on_load=None, visible=False)
                         with gr.Row():
                             ask_button = gr.Button("Ask", variant="primary", elem_id="pa-ask", scale=2)
                             clear_button = gr.Button("Start again", variant="secondary", scale=1)
@@ -522,6 +524,7 @@ def build(assistant: Assistant, allow_uploads: bool = False):
                                                           "File"],
                                      datatype=["str", "str", "str", "str", "number", "str"], interactive=False,
                                      wrap=True, show_search="search", label="Documents in the index",
+                                     column_widths=["30%", "20%", "11%", "10%", "9%", "20%"],
                                      elem_id="pa-documents", max_height=640)
                 documents_tab.select(documents_view, None, [table, doc_summary], api_visibility="private",
                                      show_progress="hidden")

@@ -10,11 +10,11 @@ The lexical index is rebuilt from the chunks collection whenever its fingerprint
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import re
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -186,6 +186,7 @@ class Index:
         from chromadb.config import Settings
 
         self.path = Path(path)
+        self.chroma_url = chroma_url
         self.model_name = model
         self.backend = backend
         settings = Settings(anonymized_telemetry=False)
@@ -240,12 +241,14 @@ class Index:
             self._encoder = load_encoder(self.model_name, self.backend)
         return self._encoder
 
-    def _record_model(self) -> None:
-        meta = {"embedding_model": self.encoder.name, "embedding_backend": self.encoder.backend,
-                "dimension": self.encoder.dimension}
-        current = self.chunks.metadata or {}
-        if any(current.get(k) != v for k, v in meta.items()) and (not self.count() or not current):
-            self.chunks.modify(metadata=meta)
+    def _stamp(self) -> None:
+        """Record which model and backend built the vectors, and a new generation for the lexical index."""
+        current = self.client.get_collection(config.CHUNKS_COLLECTION).metadata or {}
+        built = {"embedding_model": self.encoder.name, "embedding_backend": self.encoder.backend,
+                 "dimension": self.encoder.dimension}
+        if current.get("embedding_model") and self.count():
+            built = {k: current[k] for k in built if k in current}
+        self.chunks.modify(metadata={**built, "generation": uuid.uuid4().hex})
 
     # -- reading
     def count(self) -> int:
@@ -302,8 +305,10 @@ class Index:
         return self.lexical().search(query, k)
 
     def fingerprint(self) -> str:
-        ids = sorted(self.chunks.get(include=[])["ids"])
-        return hashlib.sha256("\n".join(ids).encode()).hexdigest()[:16]
+        """Changes whenever any process changes the chunks: every ingest that writes stamps a new generation
+        on the collection, so one cheap look-up tells whether the lexical index is current."""
+        meta = self.client.get_collection(config.CHUNKS_COLLECTION).metadata or {}
+        return f"{self.count()}:{meta.get('generation', '')}"
 
     def lexical(self) -> LexicalIndex:
         fp = self.fingerprint()
@@ -388,7 +393,6 @@ class Index:
         fresh = [c for c in chunks if c.id not in old_ids]
         kept = [c for c in chunks if c.id in old_ids]
         if fresh:
-            self._record_model()
             vectors = self.encoder.encode([c.search_text(doc.title) for c in fresh])
             for i in range(0, len(fresh), config.WRITE_BATCH):
                 batch = fresh[i:i + config.WRITE_BATCH]
@@ -404,6 +408,7 @@ class Index:
         stale = old_ids - {c.id for c in chunks}
         if stale:
             self.chunks.delete(ids=sorted(stale))
+        self._stamp()
         self.documents.upsert(
             ids=[doc.source],
             embeddings=[[1.0]],  # the documents collection is looked up by id, never searched by vector
