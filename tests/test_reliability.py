@@ -1,0 +1,205 @@
+"""Bad input, bad documents, crashes and a vector store that goes away: nothing lost, nothing leaked, and a
+clear message instead of a traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from assistant import Assistant, AssistantError
+from assistant.documents import Document, LoadError, load_file
+
+from .conftest import EVAL_DOCS
+from .test_cli import ENV
+
+# --- bad questions -------------------------------------------------------------------------------------
+
+STRANGE_QUESTIONS = [
+    "How many registered sex offenders\x00\x07 lived in Wessex Vale at 31 March 2024?",  # control characters
+    "\u202eHow many registered sex offenders lived in Wessex Vale at 31 March 2024?\u202c",  # right-to-left
+    "How\u200b many registered sex offenders lived in Wessex Vale at 31 March 2024?",  # zero-width space
+    "<script>alert(1)</script> What is MAPPA?",
+    "**What** is `MAPPA`? [click](javascript:alert(1))",
+    "¿Cuántos delincuentes sexuales registrados hay en Wessex Vale?",
+    "登记的性犯罪者有多少人？",
+    "?" * 50,
+    "a",
+]
+
+
+@pytest.mark.parametrize("question", STRANGE_QUESTIONS)
+def test_strange_questions_get_an_answer_or_a_clear_status(eval_assistant, question):
+    answer = eval_assistant.ask(question)
+    assert answer.status in ("answered", "refused", "no_answer")
+    assert "<script>" not in answer.answer
+
+
+def test_control_and_invisible_characters_do_not_change_the_answer(eval_assistant):
+    plain = eval_assistant.ask("How many registered sex offenders lived in Wessex Vale at 31 March 2024?")
+    for noisy in STRANGE_QUESTIONS[:3]:
+        assert eval_assistant.ask(noisy).answer == plain.answer
+
+
+def test_oversized_question_is_refused_with_the_limit(eval_assistant):
+    with pytest.raises(AssistantError, match="limit is 2,000"):
+        eval_assistant.ask("How many? " * 10_000)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=300), st.lists(st.fixed_dictionaries({"role": st.sampled_from(["user", "assistant", "x"]),
+                                                               "content": st.text(max_size=80)}), max_size=3))
+def test_fuzz_question_path_never_raises_anything_unexpected(eval_assistant, question, history):
+    try:
+        answer = eval_assistant.ask(question, history)
+    except AssistantError as exc:
+        assert "empty" in str(exc)
+        return
+    assert answer.status in ("answered", "refused", "no_answer")
+    for c in answer.citations:
+        assert eval_assistant.index.document_text(c.source)[c.start:c.end] == c.quote
+
+
+# --- bad documents -------------------------------------------------------------------------------------
+
+def test_hostile_and_broken_documents_are_reported_and_the_rest_is_indexed(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    shutil.copy(EVAL_DOCS / "wvp-guidance-notification-requirements.md", docs)
+    (docs / "latin1.txt").write_bytes("Guidance for caf\xe9 owners\n\nOpen daily.".encode("cp1252"))
+    (docs / "image.md").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00" * 100)
+    (docs / "tags.md").write_text("---\ntitle: !!python/object/apply:os.system ['touch /tmp/pwned']\n---\nx\n")
+    (docs / "huge-title.md").write_text("---\ntitle: " + "A" * 50_000 + "\n---\nBody text here.\n")
+    (docs / "empty.md").write_text("")
+    (docs / "big.txt").write_bytes(b"word " * (11 * 1024 * 1024))  # 55 MB
+    (docs / "page.html").write_text(
+        "<html><head><script>document.write('INJECTED')</script></head><body><nav>Menu</nav><main><article>"
+        "<h1>Safe page</h1><p>Registered offenders must notify the police of foreign travel.</p>"
+        "<iframe src='http://evil.example'></iframe><script>alert('x')</script></article></main></body></html>")
+    assistant = Assistant.open(tmp_path / "index")
+    report = assistant.ingest([docs])
+    skipped = {s.source: s.reason for s in report.skipped}
+    assert set(skipped) == {"image.md", "tags.md", "huge-title.md", "empty.md", "big.txt"}
+    assert "binary" in skipped["image.md"] and "limit" in skipped["big.txt"]
+    assert sorted(report.added) == ["latin1.txt", "page.html", "wvp-guidance-notification-requirements.md"]
+    assert not Path("/tmp/pwned").exists()
+    page = assistant.index.document_text("page.html")
+    assert "INJECTED" not in page and "alert" not in page and "evil.example" not in page
+    assert assistant.index.check().ok
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=2000), st.sampled_from([".md", ".txt", ".html", ".pdf"]))
+def test_fuzz_loaders_load_or_explain(tmp_path_factory, data, suffix):
+    path = tmp_path_factory.mktemp("fuzz") / f"file{suffix}"
+    path.write_bytes(data)
+    try:
+        doc = load_file(path)
+    except LoadError as exc:
+        assert str(exc)
+        return
+    assert isinstance(doc, Document) and doc.text.strip()
+
+
+# --- crashes -------------------------------------------------------------------------------------------
+
+def test_kill_during_ingest_then_ingest_again_leaves_every_document_once(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for i in range(6):  # enough documents that the kill lands mid-way
+        for src in EVAL_DOCS.iterdir():
+            shutil.copy(src, docs / f"{i}-{src.name}")
+    index = tmp_path / "index"
+    proc = subprocess.Popen([sys.executable, "-m", "assistant", "ingest", str(docs), "--index", str(index)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV)
+    seen = 0
+    for line in proc.stdout:  # wait until some documents are in, then kill without warning
+        seen += line.strip().startswith("added")
+        if seen >= 8:
+            os.kill(proc.pid, signal.SIGKILL)
+            break
+    proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL, "the ingest finished before it could be killed"
+    again = subprocess.run([sys.executable, "-m", "assistant", "ingest", str(docs), "--index", str(index),
+                            "--json"], capture_output=True, text=True, env=ENV, timeout=600)
+    assert again.returncode == 0, again.stderr
+    report = json.loads(again.stdout)
+    assert len(report["unchanged"]) >= 7 and not report["skipped"]
+    assistant = Assistant.open(index, create=False)
+    check = assistant.index.check()
+    assert check.ok, check.lines()
+    assert check.documents == 6 * len(list(EVAL_DOCS.iterdir()))
+    got = assistant.index.chunks.get(include=["metadatas"])
+    keys = [(m["source"], m["start"], m["end"]) for m in got["metadatas"]]
+    assert len(keys) == len(set(keys)), "a passage is stored twice"
+
+
+# --- a Chroma server that goes away and comes back -----------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start_chroma(path: Path, port: int) -> subprocess.Popen:
+    chroma = Path(sys.executable).with_name("chroma")
+    proc = subprocess.Popen([str(chroma), "run", "--path", str(path), "--host", "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return proc
+        except OSError:
+            time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("chroma did not start")
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.fixture()
+def chroma_server(tmp_path):
+    port = _free_port()
+    procs = [_start_chroma(tmp_path / "chroma", port)]
+    yield port, tmp_path / "chroma", procs
+    for proc in procs:
+        if proc.poll() is None:
+            _stop(proc)
+
+
+def test_server_mode_survives_the_server_going_away(chroma_server):
+    port, data, procs = chroma_server
+    url = f"http://127.0.0.1:{port}"
+    question = "How many registered sex offenders lived in the Wessex Vale force area at 31 March 2024?"
+    assistant = Assistant.open("unused", chroma_url=url)
+    assistant.ingest([EVAL_DOCS])
+    assert "1,231" in assistant.ask(question).answer
+    # A second process shares the same server and gives the same answer.
+    other = subprocess.run([sys.executable, "-m", "assistant", "ask", question, "--chroma-url", url, "--json"],
+                           capture_output=True, text=True, env=ENV, timeout=300)
+    assert json.loads(other.stdout)["answer"] == assistant.ask(question).answer
+    _stop(procs[0])
+    with pytest.raises(AssistantError, match="not answering"):
+        assistant.ask(question)
+    procs.append(_start_chroma(data, port))  # restarted on the same data
+    assert "1,231" in assistant.ask(question).answer
+    assert assistant.index.check().ok
