@@ -27,14 +27,14 @@ class Assistant:
                                  f"--index {path}` (or `make run`)")
         return cls(Index(path, chroma_url=chroma_url, model=model, backend=backend))
 
-    def ingest(self, paths: Iterable[str | Path],
-               progress: Callable[[str, str], None] | None = None) -> IngestReport:
+    def ingest(self, paths: Iterable[str | Path], progress: Callable[[str, str], None] | None = None,
+               prune: bool = False) -> IngestReport:
         paths = list(paths)
         missing = [str(p) for p in paths if not Path(p).exists()]
         if missing:
             raise AssistantError(f"no such file or folder: {', '.join(missing)}")
         with self._store_errors():
-            return self.index.ingest(paths, progress=progress)
+            return self.index.ingest(paths, progress=progress, prune=prune)
 
     def ask(self, question: str, history: list[dict] | None = None) -> Answer:
         with self._store_errors():

@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ingest", help="load files and folders into the index")
     p.add_argument("paths", nargs="+", type=Path)
+    p.add_argument("--prune", action="store_true", help="remove documents no longer found under PATHS")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     _index_args(p)
 
@@ -94,12 +95,13 @@ def cmd_ingest(args) -> int:
         if not args.json:
             print(f"  {status:<9} {detail}", file=sys.stderr, flush=True)
 
-    report = assistant.ingest(args.paths, progress=progress)
+    report = assistant.ingest(args.paths, progress=progress, prune=args.prune)
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     else:
-        print(f"added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
-              f"skipped {len(report.skipped)}; {report.chunks_embedded} passages embedded in "
+        removed = f", removed {len(report.removed)}" if report.removed else ""
+        print(f"added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}"
+              f"{removed}, skipped {len(report.skipped)}; {report.chunks_embedded} passages embedded in "
               f"{report.seconds:.1f} s")
         for s in report.skipped:
             print(f"skipped {s.source}: {s.reason}")

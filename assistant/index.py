@@ -10,13 +10,16 @@ The lexical index is rebuilt from the chunks collection whenever its fingerprint
 
 from __future__ import annotations
 
+import fcntl
 import json
 import math
+import os
 import re
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -34,6 +37,7 @@ class IngestReport:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     chunks_embedded: int = 0
     seconds: float = 0.0
@@ -43,6 +47,7 @@ class IngestReport:
             "added": self.added,
             "updated": self.updated,
             "unchanged": self.unchanged,
+            "removed": self.removed,
             "skipped": [{"source": s.source, "reason": s.reason} for s in self.skipped],
             "chunks_embedded": self.chunks_embedded,
             "seconds": round(self.seconds, 2),
@@ -363,24 +368,64 @@ class Index:
         return report
 
     # -- writing
-    def ingest(self, paths: Iterable[str | Path],
-               progress: Callable[[str, str], None] | None = None) -> IngestReport:
-        """Add new documents, replace changed ones, skip unchanged ones; report every file."""
+    def ingest(self, paths: Iterable[str | Path], progress: Callable[[str, str], None] | None = None,
+               prune: bool = False) -> IngestReport:
+        """Add new documents, replace changed ones, skip unchanged ones; report every file. With `prune`,
+        documents no longer present under the given paths are removed. Each document is committed on its
+        own, so an interrupted ingest resumes where it stopped when run again."""
         started = time.perf_counter()
         report = IngestReport()
-        for item in load_paths(paths):
-            if isinstance(item, Skipped):
-                report.skipped.append(item)
+        seen: set[str] = set()
+        with self._writer_lock():
+            for item in load_paths(paths):
+                seen.add(item.source)
+                if isinstance(item, Skipped):
+                    report.skipped.append(item)
+                    if progress:
+                        progress("skipped", f"{item.source}: {item.reason}")
+                    continue
+                status, embedded = self._ingest_document(item)
+                getattr(report, status).append(item.source)
+                report.chunks_embedded += embedded
                 if progress:
-                    progress("skipped", f"{item.source}: {item.reason}")
-                continue
-            status, embedded = self._ingest_document(item)
-            getattr(report, status).append(item.source)
-            report.chunks_embedded += embedded
-            if progress:
-                progress(status, item.source)
+                    progress(status, item.source)
+            if prune:
+                for source in sorted(set(self.documents.get(include=[])["ids"]) - seen):
+                    self._remove_document(source)
+                    report.removed.append(source)
+                    if progress:
+                        progress("removed", source)
         report.seconds = time.perf_counter() - started
         return report
+
+    def _remove_document(self, source: str) -> None:
+        self.documents.delete(ids=[source])  # the commit marker goes first: a crash leaves orphans, not ghosts
+        self.chunks.delete(where={"source": source})
+        self._stamp()
+
+    @contextmanager
+    def _writer_lock(self) -> Iterator[None]:
+        """One writer per index: a second ingest says who holds it instead of interleaving its writes."""
+        if self.chroma_url:  # a shared server serialises its own writes; documents are committed one by one
+            yield
+            return
+        lock_path = self.path / ".ingest.lock"
+        with lock_path.open("a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.seek(0)
+                holder = handle.read().strip() or "another process"
+                raise AssistantError(f"another ingest ({holder}) is writing {self.path}; wait for it to finish "
+                                     "and run this one again") from None
+            handle.seek(0)
+            handle.truncate()
+            handle.write(f"pid {os.getpid()}")
+            handle.flush()
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def _ingest_document(self, doc: Document) -> tuple[str, int]:
         doc_hash = doc.content_hash

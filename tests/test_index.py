@@ -84,3 +84,29 @@ def test_check_finds_orphans_and_says_how_to_repair(tmp_path, docs):
     assert any("ingest" in r for r in report.repairs)
     assistant.ingest([docs])
     assert assistant.index.check().ok
+
+
+def test_prune_removes_deleted_files_and_only_with_prune(tmp_path, docs):
+    assistant = Assistant.open(tmp_path / "index")
+    assistant.ingest([docs])
+    (docs / "seed-oxfordshire-register.md").unlink()
+    kept = assistant.ingest([docs])
+    assert kept.removed == [] and "seed-oxfordshire-register.md" in assistant.index.documents.get()["ids"]
+    pruned = assistant.ingest([docs], prune=True)
+    assert pruned.removed == ["seed-oxfordshire-register.md"]
+    assert "seed-oxfordshire-register.md" not in _chunk_ids_by_source(assistant)
+    assert assistant.index.check().ok
+    answer = assistant.ask("According to the news report, how many registered sex offenders live in Oxfordshire?")
+    assert answer.status == "no_answer"
+
+
+def test_a_second_writer_is_told_who_holds_the_index(tmp_path, docs):
+    import fcntl
+
+    assistant = Assistant.open(tmp_path / "index")
+    with (tmp_path / "index" / ".ingest.lock").open("a+") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        held.write("pid 4242")
+        held.flush()
+        with pytest.raises(AssistantError, match="another ingest"):
+            assistant.ingest([docs])
