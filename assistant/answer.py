@@ -193,9 +193,17 @@ def _lexical_score(q: Question, u: Unit, terms: dict[str, float]) -> float:
     score += _agreement(q, u, figs)
     if q.wants == "wording" and re.search(r"[\"“”]", u.text):
         score += 0.1
+    if q.subject and _defines(q.subject, u.text):
+        score += 0.25
     if u.text.rstrip().endswith((":", "?")):
         score -= 0.3  # a lead-in ("X said:") or a question introduces an answer, it is not one
     return score
+
+
+def _defines(subject: str, text: str) -> bool:
+    """'Operation Keystone, a week of action ...', 'MAPPA are the framework ...', 'X means ...'."""
+    return bool(re.search(rf"{re.escape(subject)}\)?\s*(?:,|:|is|are|was|were|means|refers to|[–—-])\s+"
+                          rf"(?:a|an|the|one|when|how|what|\w+ by which)\b", text, re.I))
 
 
 GENERIC_COUNTERS = {"case", "time", "instanc", "occas", "peopl", "person", "individu"}

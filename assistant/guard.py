@@ -210,7 +210,7 @@ _ASK_LOCATION = re.compile(
     r"|\bwhere\b[^.?!]{0,100}\b(?:live|lives|living|lived|stay|stays|staying|work|works|working|housed|"
     r"located|based|hiding|hide|train|trains|sleeps?|moved?|now|before)\b"
     r"|\b(?:live|lives|living|work|works|working)\b[^.?!]{0,30}\bwhere\b"
-    r"|\bwhereabouts\b(?!\s+(?:are\s+|were\s+|is\s+|was\s+|remain\s+)?(?:unknown|not known))"
+    r"|(?<!unknown )(?<!missing )\bwhereabouts\b(?!\s+(?:are\s+|were\s+|is\s+|was\s+|remain\s+)?(?:unknown|not known))"
     r"|\bwhich\s+(?:\w+\s+){0,2}?(?:streets?|roads?|lanes?|close|avenues?|estates?|villages?|towns?|city|"
     r"cities|country|countries|houses?|flats?|blocks?|buildings?|hostels?|hotels?|b&b|schools?|gyms?|clubs?|"
     r"churche?s?|shops?|pubs?|address|area|part|neighbou?rhoods?|wards?|districts?|workplace|employers?)\b"

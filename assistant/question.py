@@ -187,6 +187,7 @@ class Question:
     places: list[str] = field(default_factory=list)  # the names the question is "in", "across", "for"
     measure: str = ""  # for "how many X": the X counted ("offenders", "applications")
     focus: str = ""  # what is asked, without the scene-setting: "If ..., can I post it online?" -> the ask
+    subject: str = ""  # what a "What is X?" question wants defined
 
     @classmethod
     def parse(cls, text: str, history: list[dict] | None = None) -> Question:
@@ -205,6 +206,7 @@ class Question:
                                                    rf"(?:the )?{re.escape(n)}", resolved)],
             measure=counted_thing(text) or counted_thing(resolved),
             focus=focus_of(text),
+            subject=_defined_thing(text),
         )
 
 
@@ -229,6 +231,14 @@ GENERIC_COUNTS = {"them", "they", "those", "these", "it", "people", "persons", "
 
 _CONDITION = re.compile(r"^\s*(?:if|when|once|after|although|though|since|because|given that)\b[^?]*?,\s*(?=\w)",
                         re.I)
+
+
+_WHAT_IS = re.compile(r"^\s*(?:what|who)\s+(?:is|are|was|were)\s+(?:the\s+|a\s+|an\s+)?([^?]{2,60}?)\s*\??\s*$", re.I)
+
+
+def _defined_thing(text: str) -> str:
+    m = _WHAT_IS.match(text)
+    return m.group(1) if m and len(m.group(1).split()) <= 6 else ""
 
 
 def focus_of(text: str) -> str:
