@@ -56,6 +56,7 @@ MODEL_CACHE = Path(os.environ.get("POLICY_ASSISTANT_MODEL_CACHE", Path.home() / 
 CHUNKS_COLLECTION = "chunks"
 DOCUMENTS_COLLECTION = "documents"
 WRITE_BATCH = 256
+EMBED_GROUP = 128  # new chunks gathered across documents before one encode: full batches, bounded memory
 
 # --- retrieval -----------------------------------------------------------------------------------------
 DENSE_K = 20

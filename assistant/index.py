@@ -377,6 +377,17 @@ class Index:
         report = IngestReport()
         seen: set[str] = set()
         with self._writer_lock():
+            pending: list[_Plan] = []
+
+            def flush() -> None:
+                self._commit(pending)
+                for plan in pending:
+                    (report.updated if plan.existed else report.added).append(plan.doc.source)
+                    report.chunks_embedded += len(plan.fresh)
+                    if progress:
+                        progress("updated" if plan.existed else "added", plan.doc.source)
+                pending.clear()
+
             for item in load_paths(paths):
                 seen.add(item.source)
                 if isinstance(item, Skipped):
@@ -384,11 +395,17 @@ class Index:
                     if progress:
                         progress("skipped", f"{item.source}: {item.reason}")
                     continue
-                status, embedded = self._ingest_document(item)
-                getattr(report, status).append(item.source)
-                report.chunks_embedded += embedded
-                if progress:
-                    progress(status, item.source)
+                plan = self._plan(item)
+                if plan is None:
+                    report.unchanged.append(item.source)
+                    if progress:
+                        progress("unchanged", item.source)
+                    continue
+                pending.append(plan)
+                if sum(len(p.fresh) for p in pending) >= config.EMBED_GROUP:
+                    flush()
+            if pending:
+                flush()
             if prune:
                 for source in sorted(set(self.documents.get(include=[])["ids"]) - seen):
                     self._remove_document(source)
@@ -427,38 +444,54 @@ class Index:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def _ingest_document(self, doc: Document) -> tuple[str, int]:
+    def _plan(self, doc: Document) -> _Plan | None:
+        """What one document needs: None when it is unchanged, else which chunks are new, kept or stale."""
         doc_hash = doc.content_hash
         existing = self.documents.get(ids=[doc.source], include=["metadatas"])
         old_hash = (existing["metadatas"][0] or {}).get("hash") if existing["ids"] else None
         old_ids = set(self.chunks.get(where={"source": doc.source}, include=[])["ids"])
         chunks = chunk_document(doc)
-        if old_hash == doc_hash and old_ids == {c.id for c in chunks}:
-            return "unchanged", 0
-        fresh = [c for c in chunks if c.id not in old_ids]
-        kept = [c for c in chunks if c.id in old_ids]
-        if fresh:
-            vectors = self.encoder.encode([c.search_text(doc.title) for c in fresh])
-            for i in range(0, len(fresh), config.WRITE_BATCH):
-                batch = fresh[i:i + config.WRITE_BATCH]
-                self.chunks.upsert(
-                    ids=[c.id for c in batch],
-                    embeddings=np.asarray(vectors[i:i + config.WRITE_BATCH]),
-                    documents=[c.text for c in batch],
-                    metadatas=[_chunk_metadata(c, doc, doc_hash) for c in batch],
-                )
-        if kept:  # same content: only the document hash they point to moves on
-            self.chunks.update(ids=[c.id for c in kept],
-                               metadatas=[_chunk_metadata(c, doc, doc_hash) for c in kept])
-        stale = old_ids - {c.id for c in chunks}
-        if stale:
-            self.chunks.delete(ids=sorted(stale))
+        new_ids = {c.id for c in chunks}
+        if old_hash == doc_hash and old_ids == new_ids:
+            return None
+        return _Plan(doc=doc, doc_hash=doc_hash, chunks=chunks, existed=bool(existing["ids"]),
+                     fresh=[c for c in chunks if c.id not in old_ids], kept=[c for c in chunks if c.id in old_ids],
+                     stale=sorted(old_ids - new_ids))
+
+    def _commit(self, plans: list[_Plan]) -> None:
+        """Embed the new chunks of several documents in one batch (the encoder is fastest on full batches),
+        then write each document: its chunks first, its record last, so a crash never leaves a document
+        that looks complete but is not."""
+        texts = [c.search_text(p.doc.title) for p in plans for c in p.fresh]
+        vectors = iter(self.encoder.encode(texts)) if texts else iter(())
+        for plan in plans:
+            doc, doc_hash = plan.doc, plan.doc_hash
+            for i in range(0, len(plan.fresh), config.WRITE_BATCH):
+                batch = plan.fresh[i:i + config.WRITE_BATCH]
+                self.chunks.upsert(ids=[c.id for c in batch], embeddings=np.asarray([next(vectors) for _ in batch]),
+                                   documents=[c.text for c in batch],
+                                   metadatas=[_chunk_metadata(c, doc, doc_hash) for c in batch])
+            if plan.kept:  # same content: only the document version they point to moves on
+                self.chunks.update(ids=[c.id for c in plan.kept],
+                                   metadatas=[_chunk_metadata(c, doc, doc_hash) for c in plan.kept])
+            if plan.stale:
+                self.chunks.delete(ids=plan.stale)
+            self.documents.upsert(
+                ids=[doc.source],
+                embeddings=[[1.0]],  # the documents collection is looked up by id, never searched by vector
+                documents=[doc.text],
+                metadatas=[{k: v for k, v in {**doc.metadata(), "hash": doc_hash, "chunks": len(plan.chunks)}.items()
+                            if v is not None}],
+            )
         self._stamp()
-        self.documents.upsert(
-            ids=[doc.source],
-            embeddings=[[1.0]],  # the documents collection is looked up by id, never searched by vector
-            documents=[doc.text],
-            metadatas=[{k: v for k, v in {**doc.metadata(), "hash": doc_hash, "chunks": len(chunks)}.items()
-                        if v is not None}],
-        )
-        return ("updated" if existing["ids"] else "added"), len(fresh)
+
+
+@dataclass
+class _Plan:
+    doc: Document
+    doc_hash: str
+    chunks: list[Chunk]
+    existed: bool
+    fresh: list[Chunk]
+    kept: list[Chunk]
+    stale: list[str]
