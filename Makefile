@@ -17,7 +17,7 @@ export TOKENIZERS_PARALLELISM=false
 SHARED ?= ../shared
 REPORTS := test-output
 
-.PHONY: setup run test eval bench lint
+.PHONY: setup run test eval bench lint browser
 
 setup: $(STAMP)
 
@@ -35,8 +35,12 @@ run: setup
 	$(BIN)/policy-assistant ingest corpus --index $(INDEX)
 	$(BIN)/policy-assistant serve --index $(INDEX) --host 127.0.0.1 --port 7860
 
+# The browser tests drive Debian's Chromium (`playwright install` cannot work here); CI runs as root.
+browser:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
 # pytest exits 5 when it collects nothing; that is not a failure of the code.
-test: setup
+test: setup browser
 	$(BIN)/ruff check assistant tests
 	$(BIN)/python -m pytest -q tests; rc=$$?; if [ $$rc -eq 5 ]; then exit 0; else exit $$rc; fi
 	$(MAKE) --no-print-directory eval
@@ -53,6 +57,7 @@ eval: setup
 bench: setup
 	$(BIN)/pip install --quiet torch==2.13.0 -e '.[test,models]'
 	$(BIN)/python tests/benchmark.py
+	$(BIN)/python tests/bench_app.py
 
 lint: setup
 	$(BIN)/ruff check assistant tests

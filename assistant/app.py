@@ -38,7 +38,6 @@ REASON_LABELS = {
     "personal_information": "personal information",
     "manipulation": "an attempt to get round the personal-information rule",
     "prompt_injection": "instructions pasted into the question",
-    "not_in_documents": "not in the documents",
 }
 
 CSS = """
@@ -241,7 +240,7 @@ def render_turn(turn_no: int, turn: dict) -> str:
     else:
         label, why = STATUS_LABELS.get(answer["status"], (answer["status"], ""))
         css = "pa-refused" if answer["status"] == "refused" else "pa-noanswer"
-        reason = REASON_LABELS.get(answer.get("reason") or "", answer.get("reason") or "")
+        reason = REASON_LABELS.get(answer.get("reason") or "")  # no_answer's heading says it all
         paragraphs = "".join(f"<p>{_e(p)}</p>" for p in answer["answer"].split("\n\n") if p.strip())
         reply = (f'<div class="pa-box {css}" role="note" aria-label="{_e(label)}">'
                  f'<h3>{_e(label)}{": " + _e(reason) if reason else ""}</h3>'

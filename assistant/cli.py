@@ -89,11 +89,23 @@ def _open(args, create: bool):
 
 
 def cmd_ingest(args) -> int:
+    import time
+
+    from .documents import iter_files
+
     assistant = _open(args, create=True)
+    total = sum(1 for path in args.paths if Path(path).exists() for _ in iter_files([path]))
+    done, started = 0, time.perf_counter()
 
     def progress(status: str, detail: str) -> None:
-        if not args.json:
-            print(f"  {status:<9} {detail}", file=sys.stderr, flush=True)
+        nonlocal done
+        done += status != "removed"
+        if args.json:
+            return
+        rate = done / max(time.perf_counter() - started, 1e-9)
+        eta = (total - done) / rate if rate and total > done else 0
+        print(f"  {status:<9} [{done}/{total}] {detail}  ({rate:.1f} files/s, {eta:.0f} s left)",
+              file=sys.stderr, flush=True)
 
     report = assistant.ingest(args.paths, progress=progress, prune=args.prune)
     if args.json:

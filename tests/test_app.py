@@ -51,13 +51,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def build_index(folder: Path) -> Path:
-    """An index of the developer documents plus the hostile document, built with the real model."""
-    docs = folder / "hostile-docs"
-    docs.mkdir(parents=True, exist_ok=True)
-    (docs / HOSTILE_SOURCE).write_text(HOSTILE_DOC, encoding="utf-8")
+def build_index(folder: Path, hostile: bool = True) -> Path:
+    """An index of the developer documents (plus the hostile document), built with the real model."""
+    paths = [EVAL_DOCS]
+    if hostile:
+        paths.append(folder / "hostile-docs")
+        paths[-1].mkdir(parents=True, exist_ok=True)
+        (paths[-1] / HOSTILE_SOURCE).write_text(HOSTILE_DOC, encoding="utf-8")
     index = folder / "index"
-    report = Assistant.open(index).ingest([EVAL_DOCS, docs])
+    report = Assistant.open(index).ingest(paths)
     assert not report.skipped, report.skipped
     return index
 

@@ -186,6 +186,7 @@ def test_documents_tab_lists_the_index_and_searches_it(visit):
     table = page.locator("#pa-documents")
     table.get_by_text("Register figures for 2023/24 published", exact=False).first.wait_for()
     assert "10 documents" in page.get_by_text("The index holds").inner_text()
+    assert page.get_by_text("Add documents").count() == 0, "uploads must be off unless --allow-uploads"
     v.shot("5-documents")
     table.get_by_placeholder(re.compile("Search", re.I)).fill("Testshire")
     body = table.locator("tbody")
