@@ -195,9 +195,28 @@ def _lexical_score(q: Question, u: Unit, terms: dict[str, float]) -> float:
         score += 0.1
     if q.subject and _defines(q.subject, u.text):
         score += 0.25
+    score += _faq_match(q, heading)
     if u.text.rstrip().endswith((":", "?")):
         score -= 0.3  # a lead-in ("X said:") or a question introduces an answer, it is not one
     return score
+
+
+_WH = re.compile(r"^\W*(who|what|when|where|why|how|can|is|are|do|does|will|should)\b", re.I)
+
+
+def _faq_match(q: Question, heading: str) -> float:
+    """In an FAQ the heading is a question: when it asks what the user asks ("Who can apply?"), the answer
+    is the text beneath it."""
+    if not heading.rstrip().endswith("?"):
+        return 0.0
+    asked = set(_stems(q.focus or q.text))
+    words = set(_stems(heading))
+    if not words:
+        return 0.0
+    overlap = len(words & asked) / len(words)
+    mine, theirs = _WH.match(q.focus or q.text), _WH.match(heading)
+    same_kind = bool(mine and theirs and mine.group(1).lower() == theirs.group(1).lower())
+    return 0.3 * overlap * (1.0 if same_kind else 0.5)
 
 
 def _defines(subject: str, text: str) -> bool:

@@ -156,7 +156,7 @@ def _split_block(text: str, block: Block) -> list[tuple[int, int, str]]:
         header_ctx = text[units[0][0]:units[0][1]]
     spans: list[tuple[int, int, str]] = []
     start, end = units[0]
-    rows = 1
+    rows = 0 if block.kind == "table" else 1  # a table's header rides with its first row, uncounted
     for u_start, u_end in units[1:]:
         limit = config.LIST_MAX_CHARS if block.kind == "list" else config.CHUNK_MAX_CHARS
         too_long = u_end - start > limit

@@ -43,7 +43,7 @@ MAX_FRONT_MATTER_CHARS = 20_000
 # --- chunking ------------------------------------------------------------------------------------------
 CHUNK_MAX_CHARS = 600  # MiniLM reads 256 word pieces; longer passages would be silently truncated
 LIST_MAX_CHARS = 300  # list items are often facts of their own: small chunks keep their vectors sharp
-TABLE_ROWS_PER_CHUNK = 8
+TABLE_ROWS_PER_CHUNK = 1  # a row and its header read alone: a figure lookup finds its own row
 
 # --- embedding -----------------------------------------------------------------------------------------
 EMBEDDING_MODEL = os.environ.get("POLICY_ASSISTANT_MODEL", "all-MiniLM-L6-v2")
@@ -63,6 +63,7 @@ DENSE_K = 20
 LEXICAL_K = 20
 RRF_K = 60
 HITS_FOR_ANSWER = 12
+HITS_PER_DOCUMENT = 4
 
 # --- answering -----------------------------------------------------------------------------------------
 MAX_QUESTION_CHARS = 2_000

@@ -126,13 +126,25 @@ STOPWORDS = frozenset("""
 a an the of in on at to for from by with and or but is are was were be been being do does did have
 has had what which who whom whose when where why how this that these those it its they them their
 there here i me my we our you your he she his her can could would should will shall may might must
-about into than then so if as also some such just tell please according
+about into than then so if as also some such just please according want wants wanted know anyone anybody
+someone somebody anything something
 """.split())  # noqa: SIM905 - a word list reads best as text
 
 
+# The same span of time, written two ways: "a week" and "7 days" should meet in search and scoring.
+_PERIOD_WORDS = [
+    (re.compile(r"\b(?:a|one|each|every|per) week\b|\bweekly\b"), "7 days"),
+    (re.compile(r"\b(?:a|one) fortnight\b|\bfortnightly\b"), "14 days"),
+    (re.compile(r"\b(?:a|one|each|every|per) year\b|\bannual(?:ly)?\b|\byearly\b"), "12 months"),
+]
+
+
 def normalise_for_search(text: str) -> str:
-    """1,231 and 1231 are the same figure; curly and straight apostrophes the same letter."""
-    return _THOUSANDS.sub("", text).replace("’", "'").lower()
+    """1,231 and 1231 are the same figure; curly and straight apostrophes the same letter; a week is 7 days."""
+    text = _THOUSANDS.sub("", text).replace("’", "'").lower()
+    for pattern, same in _PERIOD_WORDS:
+        text = pattern.sub(same, text)
+    return text
 
 
 @lru_cache(maxsize=1)

@@ -28,10 +28,20 @@ def search(index: Index, query: str, k: int = config.HITS_FOR_ANSWER) -> list[Hi
     for ranking in (dense, lexical):
         for rank, (chunk_id, _) in enumerate(ranking):
             fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (config.RRF_K + rank + 1)
-    best = sorted(fused, key=fused.get, reverse=True)[:k]
+    ranked = sorted(fused, key=fused.get, reverse=True)
+    chunks = {c.id: c for c in index.get_chunks(ranked[:k * 3])}
+    best, per_source = [], {}
+    for chunk_id in ranked:
+        source = chunks[chunk_id].source if chunk_id in chunks else None
+        if source is None or per_source.get(source, 0) >= config.HITS_PER_DOCUMENT:
+            continue  # one long table or release must not crowd every other document out
+        per_source[source] = per_source.get(source, 0) + 1
+        best.append(chunk_id)
+        if len(best) == k:
+            break
     dense_score, lexical_score = dict(dense), dict(lexical)
     return [
         Hit(chunk=chunk, score=fused[chunk.id], dense=dense_score.get(chunk.id, 0.0),
             lexical=lexical_score.get(chunk.id, 0.0), rank=rank)
-        for rank, chunk in enumerate(index.get_chunks(best))
+        for rank, chunk in enumerate(chunks[i] for i in best)
     ]
