@@ -429,12 +429,13 @@ def _attribution(u: Unit) -> str:
     c = u.chunk
     who = c.publisher or f"“{c.title}”"
     kind = DOC_TYPE_LABELS.get(c.doc_type or "", "")
-    when = _long_date(c.published) if c.published else "undated"
+    when = long_date(c.published) if c.published else "undated"
     detail = f"{kind}, {when}" if kind else when
     return f"According to {who} ({detail})"
 
 
-def _long_date(iso: str) -> str:
+def long_date(iso: str) -> str:
+    """2024-07-16 -> 16 July 2024, as people write dates."""
     d = dt.date.fromisoformat(iso)
     return f"{d.day} {d.strftime('%B %Y')}"
 

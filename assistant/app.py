@@ -14,9 +14,10 @@ import re
 import time
 
 from . import config
-from .answer import DOC_TYPE_LABELS, _long_date
+from .answer import DOC_TYPE_LABELS, long_date
 from .api import Assistant
 from .errors import AssistantError
+from .quote import paragraph_around
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +149,7 @@ def _date(published: str | None) -> str:
     if not published:
         return "undated"
     try:
-        return _long_date(published)
+        return long_date(published)
     except ValueError:
         return published
 
@@ -175,12 +176,8 @@ def _link(url: str | None, title: str) -> str:
 
 def _in_context(text: str, start: int, end: int, p_start: int | None = None, p_end: int | None = None) -> str:
     """The paragraph around text[start:end], that span highlighted, trimmed to CONTEXT_CHARS either side."""
-    if p_start is None:
-        p_start = text.rfind("\n\n", 0, start)
-        p_start = 0 if p_start < 0 else p_start + 2
-    if p_end is None:
-        p_end = text.find("\n\n", end)
-        p_end = len(text) if p_end < 0 else p_end
+    if p_start is None or p_end is None:
+        p_start, p_end = paragraph_around(text, start, end)
     before, quote, after = text[p_start:start], text[start:end], text[end:p_end]
     if len(before) > CONTEXT_CHARS:
         cut = before[-CONTEXT_CHARS:]

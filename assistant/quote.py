@@ -122,11 +122,15 @@ def _near(index: Index, wording: str, hits, meta) -> list[QuoteMatch]:
     return out
 
 
-def _match(chunk, text: str, start: int, end: int, score: float, diff: list[dict]) -> QuoteMatch:
+def paragraph_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """Offsets of the paragraph (blank-line to blank-line) that contains text[start:end]."""
     p_start = text.rfind("\n\n", 0, start)
-    p_start = 0 if p_start < 0 else p_start + 2
     p_end = text.find("\n\n", end)
-    p_end = len(text) if p_end < 0 else p_end
+    return (0 if p_start < 0 else p_start + 2), (len(text) if p_end < 0 else p_end)
+
+
+def _match(chunk, text: str, start: int, end: int, score: float, diff: list[dict]) -> QuoteMatch:
+    p_start, p_end = paragraph_around(text, start, end)
     return QuoteMatch(source=chunk.source, title=chunk.title, publisher=chunk.publisher,
                       published=chunk.published, url=chunk.url, quote=text[start:end], start=start, end=end,
                       paragraph=text[p_start:p_end], paragraph_start=p_start, score=score, diff=diff)

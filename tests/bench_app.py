@@ -1,9 +1,10 @@
-"""A bounded load check of the web app's API (run by `make bench`, not by pytest).
+"""Bounded load checks of the web app's API (run by `make bench`, not by pytest).
 
 Starts `policy-assistant serve` on a free 127.0.0.1 port against a fresh index of the developer documents,
-then 20 concurrent gradio_client clients each ask 5 questions through /ask. Every request must come back as
-a valid Answer with the expected status; it prints p50/p95 latency and throughput, writes
-bench-output/app-bench.json, stops the server by its PID and exits 1 on any error.
+then (1) 20 concurrent gradio_client clients each ask 5 questions through /ask, and (2) a soak: 50 clients
+ask in a loop for 60 seconds, with the server's memory read at the start and the end. Every request must come
+back as a valid Answer with the expected status; it prints p50/p95 latency and throughput, writes
+bench-output/app-bench.json, stops the server by its PID and exits 1 on any error or on memory growth over 20%.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from tests.test_app import (  # noqa: E402 - after the path set-up above
 )
 
 CLIENTS = 20
+SOAK_CLIENTS = 50
+SOAK_SECONDS = 60
 QUESTIONS = [  # (question, expected status)
     (FIGURE_QUESTION, "answered"),
     ("What is MAPPA?", "answered"),
@@ -58,6 +61,50 @@ def client_run(url: str, barrier: threading.Barrier) -> list[tuple[float, str | 
     return results
 
 
+def soak_run(url: str, barrier: threading.Barrier, deadline_after: float) -> list[tuple[float, str | None]]:
+    """One visitor asking again and again until the soak ends."""
+    from gradio_client import Client
+
+    client = Client(url, verbose=False)
+    barrier.wait()
+    deadline = time.perf_counter() + deadline_after
+    results, i = [], 0
+    while time.perf_counter() < deadline:
+        question, expected = QUESTIONS[i % len(QUESTIONS)]
+        i += 1
+        started = time.perf_counter()
+        try:
+            answer = client.predict(question, [], api_name="/ask")
+            error = None if answer.get("status") == expected else f"{question!r}: {answer.get('status')}"
+        except Exception as exc:
+            error = f"{question!r}: {type(exc).__name__}: {exc}"
+        results.append((time.perf_counter() - started, error))
+    return results
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of the server process, from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def summary(name: str, results: list[tuple[float, str | None]], wall: float) -> dict:
+    seconds = [s for s, _ in results]
+    errors = [e for _, e in results if e]
+    report = {"requests": len(results), "errors": len(errors),
+              "p50_ms": round(statistics.median(seconds) * 1000, 1),
+              "p95_ms": round(percentile(seconds, 0.95) * 1000, 1), "max_ms": round(max(seconds) * 1000, 1),
+              "wall_s": round(wall, 1), "requests_per_s": round(len(results) / wall, 2),
+              "error_messages": errors[:20]}
+    print(f"{name}: {len(results)} requests in {report['wall_s']} s ({report['requests_per_s']}/s); "
+          f"p50 {report['p50_ms']} ms, p95 {report['p95_ms']} ms, max {report['max_ms']} ms; {len(errors)} errors")
+    for e in errors[:20]:
+        print("  error:", e)
+    return report
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -75,27 +122,26 @@ def main() -> int:
             started = time.perf_counter()
             with ThreadPoolExecutor(CLIENTS) as pool:
                 runs = list(pool.map(lambda _: client_run(url, barrier), range(CLIENTS)))
-            wall = time.perf_counter() - started
+            load = summary(f"load check, {CLIENTS} clients x {len(QUESTIONS)} questions",
+                           [r for run in runs for r in run], time.perf_counter() - started)
+            memory_start = rss_mb(proc.pid)
+            barrier = threading.Barrier(SOAK_CLIENTS)
+            started = time.perf_counter()
+            with ThreadPoolExecutor(SOAK_CLIENTS) as pool:
+                runs = list(pool.map(lambda _: soak_run(url, barrier, SOAK_SECONDS), range(SOAK_CLIENTS)))
+            soak = summary(f"soak, {SOAK_CLIENTS} clients for {SOAK_SECONDS} s",
+                           [r for run in runs for r in run], time.perf_counter() - started)
+            memory_end = rss_mb(proc.pid)
         finally:
             stop_server(proc)
-    results = [r for run in runs for r in run]
-    seconds = [s for s, _ in results]
-    errors = [e for _, e in results if e]
-    report = {
-        "clients": CLIENTS, "questions_each": len(QUESTIONS), "requests": len(results), "errors": len(errors),
-        "p50_ms": round(statistics.median(seconds) * 1000, 1), "p95_ms": round(percentile(seconds, 0.95) * 1000, 1),
-        "max_ms": round(max(seconds) * 1000, 1), "wall_s": round(wall, 1),
-        "requests_per_s": round(len(results) / wall, 2),
-    }
+    growth = memory_end / memory_start - 1 if memory_start else 0.0
+    soak.update(memory_start_mb=round(memory_start, 1), memory_end_mb=round(memory_end, 1),
+                memory_growth=round(growth, 3))
+    print(f"server memory: {memory_start:.0f} MB after the load check, {memory_end:.0f} MB after the soak "
+          f"({100 * growth:+.1f}%)")
     OUT.parent.mkdir(exist_ok=True)
-    OUT.write_text(json.dumps({**report, "error_messages": errors[:20]}, indent=2) + "\n", encoding="utf-8")
-    print(f"app load check: {CLIENTS} clients x {len(QUESTIONS)} questions = {len(results)} requests in "
-          f"{report['wall_s']} s ({report['requests_per_s']}/s, including connecting); "
-          f"p50 {report['p50_ms']} ms, p95 {report['p95_ms']} ms, max {report['max_ms']} ms; "
-          f"{len(errors)} errors")
-    for e in errors[:20]:
-        print("  error:", e)
-    return 1 if errors else 0
+    OUT.write_text(json.dumps({"load": load, "soak": soak}, indent=2) + "\n", encoding="utf-8")
+    return 1 if load["errors"] or soak["errors"] or growth > 0.2 else 0
 
 
 if __name__ == "__main__":
