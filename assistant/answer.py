@@ -395,8 +395,10 @@ def _same_text(a: Unit, b: Unit) -> bool:
 # --- writing -------------------------------------------------------------------------------------------
 
 def _render(index: Index, q: Question, chosen: list[Unit]) -> Answer:
-    # Newest publication first: where a figure was revised, the current one leads.
-    chosen = sorted(chosen, key=lambda u: (u is not chosen[0], -_date_key(u.chunk.published)))
+    # Figures: newest publication first, so that where a figure was revised the current one leads. Other
+    # answers: the best sentence first, then the rest newest first.
+    figures_first = q.wants in ("count", "rate")
+    chosen = sorted(chosen, key=lambda u: (not figures_first and u is not chosen[0], -_date_key(u.chunk.published)))
     citations: list[Citation] = []
     lines: list[str] = []
     for u in chosen:
@@ -417,7 +419,12 @@ def _render(index: Index, q: Question, chosen: list[Unit]) -> Answer:
             body = f"“{body}”"
         speaker = f" ({u.chunk.context.rstrip(':')})" if q.wants == "wording" and u.chunk.context else ""
         lines.append(f"{_attribution(u)}{speaker}: {body} [{n}]")
-    text = lines[0] if len(lines) == 1 else "The documents say:\n" + "\n".join(f"- {line}" for line in lines)
+    if len(lines) == 1:
+        text = lines[0]
+    else:
+        intro = ("The documents give more than one figure; each is shown with its source and date, newest "
+                 "publication first:" if q.wants in ("count", "rate") else "The documents say:")
+        text = intro + "\n" + "\n".join(f"- {line}" for line in lines)
     return Answer(question=q.text, status="answered", answer=text, citations=citations)
 
 
