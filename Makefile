@@ -61,3 +61,7 @@ bench: setup
 
 lint: setup
 	$(BIN)/ruff check assistant tests
+
+# Outside `make test`: ingest, memory and ask latency at 2,000 / 20,000 / 100,000 synthetic chunks (<= 45 min).
+bench-scale: setup
+	$(BIN)/python tests/bench_scale.py

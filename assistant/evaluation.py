@@ -173,11 +173,13 @@ def run_cases(assistant, cases: list[Case], progress: bool = True) -> list[Resul
     results = []
     for i, case in enumerate(cases, start=1):
         results.append(score(case, assistant.ask(case.question, case.history)))
-        if progress:
+        if progress and sys.stderr.isatty():
             done = int(30 * i / len(cases))
             print(f"\r  [{'#' * done}{'.' * (30 - done)}] {i}/{len(cases)} {case.id:<12}", end="", file=sys.stderr,
                   flush=True)
-    if progress:
+        elif progress and (i % 10 == 0 or i == len(cases)):  # a log file gets a line now and then
+            print(f"  {i}/{len(cases)} cases", file=sys.stderr, flush=True)
+    if progress and sys.stderr.isatty():
         print(file=sys.stderr)
     return results
 
