@@ -422,7 +422,7 @@ def _render(index: Index, q: Question, chosen: list[Unit]) -> Answer:
     if len(lines) == 1:
         text = lines[0]
     else:
-        intro = ("The documents give more than one figure; each is shown with its source and date, newest "
+        intro = ("The documents give several figures, each shown with its source and date, newest "
                  "publication first:" if q.wants in ("count", "rate") else "The documents say:")
         text = intro + "\n" + "\n".join(f"- {line}" for line in lines)
     return Answer(question=q.text, status="answered", answer=text, citations=citations)

@@ -61,11 +61,15 @@ def test_follow_up_uses_history(eval_assistant):
 
 
 def test_every_citation_quote_is_the_text_at_its_offsets(eval_assistant):
-    """Property over every answer to the developer cases: quote == document text[start:end]."""
+    """Property over every answer to the developer cases: quote == document text[start:end], and no figure
+    or quotation in the answer that its cited passages do not hold (the answer's own wording included)."""
+    from assistant.evaluation import unfaithful_parts
+
     seen = 0
     for case in CASES.values():
         answer = eval_assistant.ask(case["question"], case.get("history") or [])
         jsonschema.validate(answer.to_dict(), SCHEMA)
+        assert unfaithful_parts(answer.to_dict()) == [], (case["id"], answer.answer)
         for c in answer.citations:
             assert eval_assistant.index.document_text(c.source)[c.start:c.end] == c.quote
             seen += 1
