@@ -63,7 +63,7 @@ DENSE_K = 20
 LEXICAL_K = 20
 RRF_K = 60
 HITS_FOR_ANSWER = 12
-HITS_PER_DOCUMENT = 4
+HITS_SHARE_PER_DOCUMENT = 1 / 3  # share of the hits one document may take (at least 2)
 
 # --- answering -----------------------------------------------------------------------------------------
 MAX_QUESTION_CHARS = 2_000

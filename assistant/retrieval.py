@@ -31,9 +31,10 @@ def search(index: Index, query: str, k: int = config.HITS_FOR_ANSWER) -> list[Hi
     ranked = sorted(fused, key=fused.get, reverse=True)
     chunks = {c.id: c for c in index.get_chunks(ranked[:k * 3])}
     best, per_source = [], {}
+    cap = max(2, round(k * config.HITS_SHARE_PER_DOCUMENT))
     for chunk_id in ranked:
         source = chunks[chunk_id].source if chunk_id in chunks else None
-        if source is None or per_source.get(source, 0) >= config.HITS_PER_DOCUMENT:
+        if source is None or per_source.get(source, 0) >= cap:
             continue  # one long table or release must not crowd every other document out
         per_source[source] = per_source.get(source, 0) + 1
         best.append(chunk_id)
