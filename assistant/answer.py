@@ -27,8 +27,14 @@ DOC_TYPE_LABELS = {
     "press_release": "press release", "guidance": "guidance", "statistics": "statistics", "faq": "FAQ",
     "statement": "statement", "news": "news",
 }
-NO_ANSWER_TEXT = ("The documents I can search don't answer this{detail}. Rather than guess, I'd suggest checking "
-                  "the publisher's website or asking them directly.")
+NO_ANSWER_TEXT = ("The documents I can search don't answer this. Rather than guess, I'd suggest checking the "
+                  "publisher's website or asking them directly.")
+# Scores are word coverage (0..1, plus small nudges) + SEMANTIC_WEIGHT x sentence similarity; the two
+# thresholds and the weight were set on ../shared/eval/dev-cases.yaml and tests/corpus_cases.yaml together.
+MIN_SCORE = 0.6
+MIN_TYPED_SCORE = 0.4
+RERANK = 12  # candidates re-scored by sentence similarity: enough to reach past lexical near-misses
+SEMANTIC_WEIGHT = 0.6
 
 
 @dataclass
@@ -77,7 +83,7 @@ class Unit:
     start: int  # offsets in the document text
     end: int
     text: str
-    header: str = ""  # table header row, for rows
+    header: str = ""  # a table row's column header, or a list item's lead-in ("You must tell us ... if:")
     header_start: int | None = None
     score: float = 0.0
 
@@ -86,9 +92,8 @@ class Unit:
         return self.hit.chunk
 
 
-def no_answer(question: str, detail: str = "") -> Answer:
-    return Answer(question=question, status="no_answer", answer=NO_ANSWER_TEXT.format(detail=detail),
-                  reason="not_in_documents")
+def no_answer(question: str) -> Answer:
+    return Answer(question=question, status="no_answer", answer=NO_ANSWER_TEXT, reason="not_in_documents")
 
 
 # --- choosing ------------------------------------------------------------------------------------------
@@ -109,14 +114,6 @@ def compose(index: Index, q: Question, hits: list[Hit]) -> Answer:
         return no_answer(q.text)
     return _render(index, q, _choose(q, candidates))
 
-
-
-# Scores are word coverage (0..1, plus small nudges) + SEMANTIC_WEIGHT x sentence similarity; the two
-# thresholds and the weight were set on ../shared/eval/dev-cases.yaml and tests/corpus_cases.yaml together.
-MIN_SCORE = 0.6
-MIN_TYPED_SCORE = 0.4
-RERANK = 12  # candidates re-scored by sentence similarity: enough to reach past lexical near-misses
-SEMANTIC_WEIGHT = 0.6
 
 
 def _add_semantic_score(index: Index, q: Question, units: list[Unit]) -> None:
