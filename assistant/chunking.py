@@ -30,6 +30,7 @@ class Chunk:
     kind: str  # paragraph | list | table
     headings: tuple[str, ...] = ()
     context: str = ""  # lead-in line or table header that the span itself lacks
+    block: int = 0  # offset of the paragraph, list or table it was cut from: its siblings share it
 
     def search_text(self, title: str) -> str:
         """What is embedded and lexically indexed: the span with everything needed to read it alone."""
@@ -120,7 +121,8 @@ def chunk_document(doc: Document) -> list[Chunk]:
         context = lead_in if block.kind != "paragraph" or starts_quote else ""
         spans = _split_block(text, block)
         for start, end, ctx in spans:
-            chunks.append(_make_chunk(doc, start, end, block.kind, path, "\n".join(c for c in (context, ctx) if c)))
+            chunks.append(_make_chunk(doc, start, end, block.kind, path, "\n".join(c for c in (context, ctx) if c),
+                                      block.start))
         if block.kind == "paragraph" and _ATTRIBUTION.search(body):
             lead_in = body.split("“")[0].split("\"")[0].strip() if not body.endswith(":") else body.strip()
         elif block.kind == "paragraph" and not starts_quote:
@@ -131,7 +133,8 @@ def chunk_document(doc: Document) -> list[Chunk]:
     return chunks
 
 
-def _make_chunk(doc: Document, start: int, end: int, kind: str, headings: tuple[str, ...], context: str) -> Chunk:
+def _make_chunk(doc: Document, start: int, end: int, kind: str, headings: tuple[str, ...], context: str,
+                block: int = 0) -> Chunk:
     span = doc.text[start:end]
     key = json.dumps([doc.source, start, end, span, headings, context, doc.metadata()], sort_keys=True)
     return Chunk(
@@ -143,6 +146,7 @@ def _make_chunk(doc: Document, start: int, end: int, kind: str, headings: tuple[
         kind=kind,
         headings=headings,
         context=context,
+        block=block,
     )
 
 

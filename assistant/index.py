@@ -93,6 +93,7 @@ class StoredChunk:
     url: str | None
     doc_type: str | None
     doc_hash: str = ""  # the document version this chunk belongs to
+    block: int = -1  # offset of the block (table, list, paragraph) it was cut from
 
     @classmethod
     def from_record(cls, chunk_id: str, text: str, meta: dict) -> StoredChunk:
@@ -101,7 +102,7 @@ class StoredChunk:
             kind=meta.get("kind", "paragraph"), headings=tuple(json.loads(meta.get("headings", "[]"))),
             context=meta.get("context", ""), title=meta.get("title", meta["source"]),
             publisher=meta.get("publisher"), published=meta.get("published"), url=meta.get("url"),
-            doc_type=meta.get("doc_type"), doc_hash=meta.get("doc_hash", ""),
+            doc_type=meta.get("doc_type"), doc_hash=meta.get("doc_hash", ""), block=int(meta.get("block", -1)),
         )
 
     def search_text(self) -> str:
@@ -113,6 +114,7 @@ def _chunk_metadata(chunk: Chunk, doc: Document, doc_hash: str) -> dict:
     meta = {
         "source": chunk.source, "start": chunk.start, "end": chunk.end, "kind": chunk.kind,
         "headings": json.dumps(list(chunk.headings)), "context": chunk.context, "doc_hash": doc_hash,
+        "block": chunk.block,
         **doc.metadata(),
     }
     return {k: v for k, v in meta.items() if v is not None}  # Chroma stores no nulls
@@ -300,6 +302,15 @@ class Index:
         by_id = {i: StoredChunk.from_record(i, d, m)
                  for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)}
         return [by_id[i] for i in ids if i in by_id]
+
+    def siblings(self, chunk: StoredChunk) -> list[StoredChunk]:
+        """The other chunks cut from the same table, list or paragraph."""
+        if chunk.block < 0:
+            return []
+        got = self.chunks.get(where={"$and": [{"source": chunk.source}, {"block": chunk.block}]},
+                              include=["documents", "metadatas"])
+        return [StoredChunk.from_record(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"],
+                                                                     strict=True) if i != chunk.id]
 
     def dense_search(self, query: str, k: int) -> list[tuple[str, float]]:
         """Nearest chunks by cosine similarity, through LangChain's Chroma vector store."""

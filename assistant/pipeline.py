@@ -61,7 +61,7 @@ def understand(ctx: Context) -> None:
 
 
 def retrieve(ctx: Context) -> None:
-    ctx.hits = retrieval.search(ctx.index, ctx.parsed.resolved)
+    ctx.hits = retrieval.with_table_rows(ctx.index, retrieval.search(ctx.index, ctx.parsed.resolved))
 
 
 def compose_answer(ctx: Context) -> Answer | None:

@@ -46,3 +46,18 @@ def search(index: Index, query: str, k: int = config.HITS_FOR_ANSWER) -> list[Hi
             lexical=lexical_score.get(chunk.id, 0.0), rank=rank)
         for rank, chunk in enumerate(chunks[i] for i in best)
     ]
+
+
+def with_table_rows(index: Index, hits: list[Hit]) -> list[Hit]:
+    """A table found by one row brings its other rows: retrieval ranks rows by their shared header and
+    caption, so the row that answers ("Category 2 total") may not be the row that was found first."""
+    seen = {h.chunk.id for h in hits}
+    extra: list[Hit] = []
+    for hit in hits:
+        if hit.chunk.kind != "table":
+            continue
+        for row in index.siblings(hit.chunk):
+            if row.id not in seen:
+                seen.add(row.id)
+                extra.append(Hit(chunk=row, score=hit.score, dense=hit.dense, lexical=0.0, rank=len(hits) + len(extra)))
+    return hits + extra
