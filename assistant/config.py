@@ -54,6 +54,8 @@ MODEL_CACHE = Path(os.environ.get("POLICY_ASSISTANT_MODEL_CACHE", Path.home() / 
 
 # --- index ---------------------------------------------------------------------------------------------
 CHUNKS_COLLECTION = "chunks"
+# Bumped when chunk metadata changes shape: the next ingest then rewrites metadata (vectors are kept).
+INDEX_LAYOUT = "v2"
 DOCUMENTS_COLLECTION = "documents"
 WRITE_BATCH = 256
 EMBED_GROUP = 128  # new chunks gathered across documents before one encode: full batches, bounded memory

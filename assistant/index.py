@@ -469,7 +469,7 @@ class Index:
 
     def _plan(self, doc: Document) -> _Plan | None:
         """What one document needs: None when it is unchanged, else which chunks are new, kept or stale."""
-        doc_hash = doc.content_hash
+        doc_hash = f"{doc.content_hash}-{config.INDEX_LAYOUT}"
         existing = self.documents.get(ids=[doc.source], include=["metadatas"])
         old_hash = (existing["metadatas"][0] or {}).get("hash") if existing["ids"] else None
         old_ids = set(self.chunks.get(where={"source": doc.source}, include=[])["ids"])
