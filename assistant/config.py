@@ -58,7 +58,8 @@ CHUNKS_COLLECTION = "chunks"
 INDEX_LAYOUT = "v2"
 DOCUMENTS_COLLECTION = "documents"
 WRITE_BATCH = 256
-EMBED_GROUP = 128  # new chunks gathered across documents before one encode: full batches, bounded memory
+EMBED_GROUP = 512  # new chunks gathered across documents before one encode and one write: bounded memory
+READ_PAGE = 5_000  # records per read when scanning a whole collection
 
 # --- retrieval -----------------------------------------------------------------------------------------
 DENSE_K = 20

@@ -276,7 +276,7 @@ class Index:
     def document_records(self) -> list[dict]:
         """Metadata of every document, with its number of passages."""
         out = []
-        got = self.documents.get(include=["metadatas"])
+        got = self._all(self.documents, ["metadatas"])
         for doc_id, meta in zip(got["ids"], got["metadatas"], strict=True):
             out.append({"source": doc_id, **(meta or {})})
         return sorted(out, key=lambda m: m["source"])
@@ -303,6 +303,18 @@ class Index:
                  for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)}
         return [by_id[i] for i in ids if i in by_id]
 
+    def _all(self, collection, include: list[str]) -> dict:
+        """Everything in a collection, read a page at a time: SQLite refuses one query for ~32k records."""
+        out: dict = {"ids": [], "documents": [], "metadatas": []}
+        offset = 0
+        while True:
+            page = collection.get(include=include, limit=config.READ_PAGE, offset=offset)
+            for key in out:
+                out[key].extend(page.get(key) or [])
+            if len(page["ids"]) < config.READ_PAGE:
+                return out
+            offset += config.READ_PAGE
+
     def siblings(self, chunk: StoredChunk) -> list[StoredChunk]:
         """The other chunks cut from the same table, list or paragraph."""
         if chunk.block < 0:
@@ -314,10 +326,11 @@ class Index:
 
     def dense_search(self, query: str, k: int) -> list[tuple[str, float]]:
         """Nearest chunks by cosine similarity, through LangChain's Chroma vector store."""
-        if not self.count():
+        total = self.count()
+        if not total:
             return []
         vector = self.encoder.embed_query(query)
-        results = self.vectorstore.similarity_search_by_vector_with_relevance_scores(vector, k=min(k, self.count()))
+        results = self.vectorstore.similarity_search_by_vector_with_relevance_scores(vector, k=min(k, total))
         return [(doc.id, 1.0 - float(distance)) for doc, distance in results]
 
     @property
@@ -336,13 +349,13 @@ class Index:
         """Changes whenever any process changes the chunks: every ingest that writes stamps a new generation
         on the collection, so one cheap look-up tells whether the lexical index is current."""
         meta = self.client.get_collection(config.CHUNKS_COLLECTION).metadata or {}
-        return f"{self.count()}:{meta.get('generation', '')}"
+        return str(meta.get("generation", ""))
 
     def lexical(self) -> LexicalIndex:
         fp = self.fingerprint()
         if self._lexical is None or self._lexical[0] != fp:
             ids, texts = [], []
-            got = self.chunks.get(include=["documents", "metadatas"])
+            got = self._all(self.chunks, ["documents", "metadatas"])
             for chunk_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
                 ids.append(chunk_id)
                 texts.append(StoredChunk.from_record(chunk_id, text, meta).search_text())
@@ -356,10 +369,10 @@ class Index:
         meta = self.chunks.metadata or {}
         report = CheckReport(model=meta.get("embedding_model"), backend=meta.get("embedding_backend"),
                              dimension=meta.get("dimension"))
-        docs = self.documents.get(include=["metadatas"])
+        docs = self._all(self.documents, ["metadatas"])
         hashes = {i: (m or {}).get("hash") for i, m in zip(docs["ids"], docs["metadatas"], strict=True)}
         expected = {i: (m or {}).get("chunks") for i, m in zip(docs["ids"], docs["metadatas"], strict=True)}
-        chunks = self.chunks.get(include=["metadatas"])
+        chunks = self._all(self.chunks, ["metadatas"])
         report.documents, report.chunks = len(hashes), len(chunks["ids"])
         per_doc: dict[str, int] = {}
         orphans = []
@@ -430,7 +443,7 @@ class Index:
             if pending:
                 flush()
             if prune:
-                for source in sorted(set(self.documents.get(include=[])["ids"]) - seen):
+                for source in sorted(set(self._all(self.documents, [])["ids"]) - seen):
                     self._remove_document(source)
                     report.removed.append(source)
                     if progress:
@@ -483,29 +496,29 @@ class Index:
 
     def _commit(self, plans: list[_Plan]) -> None:
         """Embed the new chunks of several documents in one batch (the encoder is fastest on full batches),
-        then write each document: its chunks first, its record last, so a crash never leaves a document
-        that looks complete but is not."""
-        texts = [c.search_text(p.doc.title) for p in plans for c in p.fresh]
-        vectors = iter(self.encoder.encode(texts)) if texts else iter(())
-        for plan in plans:
-            doc, doc_hash = plan.doc, plan.doc_hash
-            for i in range(0, len(plan.fresh), config.WRITE_BATCH):
-                batch = plan.fresh[i:i + config.WRITE_BATCH]
-                self.chunks.upsert(ids=[c.id for c in batch], embeddings=np.asarray([next(vectors) for _ in batch]),
-                                   documents=[c.text for c in batch],
-                                   metadatas=[_chunk_metadata(c, doc, doc_hash) for c in batch])
-            if plan.kept:  # same content: only the document version they point to moves on
-                self.chunks.update(ids=[c.id for c in plan.kept],
-                                   metadatas=[_chunk_metadata(c, doc, doc_hash) for c in plan.kept])
-            if plan.stale:
-                self.chunks.delete(ids=plan.stale)
-            self.documents.upsert(
-                ids=[doc.source],
-                embeddings=[[1.0]],  # the documents collection is looked up by id, never searched by vector
-                documents=[doc.text],
-                metadatas=[{k: v for k, v in {**doc.metadata(), "hash": doc_hash, "chunks": len(plan.chunks)}.items()
-                            if v is not None}],
-            )
+        then write them: all chunks first, the documents' records last, so a crash never leaves a document
+        that looks complete but is not (the next ingest finds the old hash and redoes it)."""
+        fresh = [(c, p) for p in plans for c in p.fresh]
+        vectors = self.encoder.encode([c.search_text(p.doc.title) for c, p in fresh]) if fresh else []
+        for i in range(0, len(fresh), config.WRITE_BATCH):  # few large writes: each call has a fixed cost
+            batch = fresh[i:i + config.WRITE_BATCH]
+            self.chunks.upsert(ids=[c.id for c, _ in batch], embeddings=np.asarray(vectors[i:i + config.WRITE_BATCH]),
+                               documents=[c.text for c, _ in batch],
+                               metadatas=[_chunk_metadata(c, p.doc, p.doc_hash) for c, p in batch])
+        kept = [(c, p) for p in plans for c in p.kept]
+        if kept:  # same content: only the document version they point to moves on
+            self.chunks.update(ids=[c.id for c, _ in kept],
+                               metadatas=[_chunk_metadata(c, p.doc, p.doc_hash) for c, p in kept])
+        stale = [i for p in plans for i in p.stale]
+        if stale:
+            self.chunks.delete(ids=stale)
+        self.documents.upsert(  # last: a document record says all its chunks are in
+            ids=[p.doc.source for p in plans],
+            embeddings=[[1.0]] * len(plans),  # the documents collection is looked up by id, never by vector
+            documents=[p.doc.text for p in plans],
+            metadatas=[{k: v for k, v in {**p.doc.metadata(), "hash": p.doc_hash, "chunks": len(p.chunks)}.items()
+                        if v is not None} for p in plans],
+        )
         self._stamp()
 
 

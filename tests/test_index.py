@@ -110,3 +110,15 @@ def test_a_second_writer_is_told_who_holds_the_index(tmp_path, docs):
         held.flush()
         with pytest.raises(AssistantError, match="another ingest"):
             assistant.ingest([docs])
+
+
+def test_whole_collection_reads_are_paged(tmp_path, docs, monkeypatch):
+    """SQLite refuses a single read of ~32k records: scans go a page at a time (a small page here)."""
+    from assistant import config
+
+    assistant = Assistant.open(tmp_path / "index")
+    assistant.ingest([docs])
+    monkeypatch.setattr(config, "READ_PAGE", 7)
+    assert len(assistant.index.lexical().ids) == assistant.index.count()
+    report = assistant.index.check()
+    assert report.ok and report.chunks == assistant.index.count() and report.documents == 9
