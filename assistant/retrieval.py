@@ -52,10 +52,13 @@ def with_table_rows(index: Index, hits: list[Hit]) -> list[Hit]:
     """A table found by one row brings its other rows: retrieval ranks rows by their shared header and
     caption, so the row that answers ("Category 2 total") may not be the row that was found first."""
     seen = {h.chunk.id for h in hits}
+    tables: set[tuple[str, int]] = set()
     extra: list[Hit] = []
     for hit in hits:
-        if hit.chunk.kind != "table":
+        table = (hit.chunk.source, hit.chunk.block)
+        if hit.chunk.kind != "table" or table in tables:
             continue
+        tables.add(table)
         for row in index.siblings(hit.chunk):
             if row.id not in seen:
                 seen.add(row.id)
