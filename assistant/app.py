@@ -471,7 +471,7 @@ def build(assistant: Assistant, allow_uploads: bool = False):
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3, min_width=320):
                         conversation = gr.HTML(render_conversation([]), elem_id="pa-conversation",
-                                               js_on_load=None, autoscroll=True)
+                                               js_on_load=None)
                         question = gr.Textbox(label="Your question", lines=1, max_lines=6,
                                               max_length=config.MAX_QUESTION_CHARS, elem_id="pa-question",
                                               placeholder="For example: how many people were on the register?",
@@ -486,20 +486,29 @@ def build(assistant: Assistant, allow_uploads: bool = False):
                     with gr.Column(scale=2, min_width=300, elem_id="pa-sources-col"):
                         sources = gr.HTML(render_sources(assistant, []), elem_id="pa-sources", js_on_load=None)
 
-            refocus = "() => { const box = document.querySelector('#pa-question textarea'); if (box) box.focus(); }"
+            # Gradio's own autoscroll jumps to the page's end 300 ms after any update, which on a phone is past the
+            # sources and overrides a citation the reader has just clicked; so bring the new answer's top into view.
+            show_answer = """() => {
+              const box = document.querySelector('#pa-question textarea');
+              if (box) box.focus({preventScroll: true});
+              const turn = document.querySelector('#pa-conversation .pa-turn:last-child');
+              if (!turn) return;
+              const top = turn.getBoundingClientRect().top;
+              if (top < 0 || top > window.innerHeight * 0.6) turn.scrollIntoView({block: 'start'});
+            }"""
             ask_events = [(ask_button.click, question), (question.submit, question)]
             for trigger, source in ask_events:
                 trigger(start, [source, turns], [turns, conversation, question, ask_error], queue=False,
                         api_visibility="private", show_progress="hidden").then(
                     finish, turns, [turns, conversation, sources, question], api_visibility="private",
                     show_progress="hidden", trigger_mode="once").then(
-                    None, js=refocus, api_visibility="private")
+                    None, js=show_answer, api_visibility="private")
             for button, text in zip(example_buttons, EXAMPLES, strict=True):
                 button.click(lambda turns, text=text: start(text, turns), turns,
                              [turns, conversation, question, ask_error], queue=False, api_visibility="private",
                              show_progress="hidden").then(
                     finish, turns, [turns, conversation, sources, question], api_visibility="private",
-                    show_progress="hidden")
+                    show_progress="hidden").then(None, js=show_answer, api_visibility="private")
             clear_button.click(clear, None, [turns, conversation, sources, question, ask_error], queue=False,
                                api_visibility="private")
 

@@ -228,8 +228,13 @@ def test_phone_width_is_readable_and_citations_scroll_their_source_into_view(vis
     page.wait_for_function(
         f"document.querySelectorAll('.pa-turn').length === {turns + 1} && !document.querySelector('.pa-pending')")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "the page scrolls sideways"
+    page.wait_for_function("""(() => {  // the new answer is brought into view, not the end of the page
+        const top = document.querySelector('.pa-turn:last-child').getBoundingClientRect().top;
+        return top >= -1 && top < window.innerHeight / 2; })()""")
     page.evaluate("window.scrollTo(0, 0)")
     v.shot("8-phone-answer")
+    page.wait_for_timeout(500)  # longer than any deferred scroll a page update may schedule
+    assert page.evaluate("window.scrollY") == 0, "something scrolled the page after the answer was shown"
     page.locator(".pa-answered a.pa-cite").first.click()
     page.wait_for_function("document.activeElement && document.activeElement.id === 'pa-src-0-1'")
     page.wait_for_function("""(() => {  // scrolled to the top of the screen, or as far as the page goes
