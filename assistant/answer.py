@@ -98,9 +98,10 @@ def no_answer(question: str) -> Answer:
 
 # --- choosing ------------------------------------------------------------------------------------------
 
-def compose(index: Index, q: Question, hits: list[Hit]) -> Answer:
+def compose(index: Index, q: Question, hits: list[Hit], idf: dict[str, float]) -> Answer:
+    """`idf` weighs the question's words by how rare they are in the index (the lexical index's)."""
     units = [u for hit in hits for u in _units(index, hit)]
-    terms = _weighted_terms(q, index.lexical().idf)
+    terms = _weighted_terms(q, idf)
     for u in units:
         u.score = _lexical_score(q, u, terms)
     candidates = sorted((u for u in units if u.score > 0 and _acceptable(q, u, index)),

@@ -27,7 +27,7 @@ class Assistant:
                                  f"--index {path}` (or `make run`)")
         return cls(Index(path, chroma_url=chroma_url, model=model, backend=backend))
 
-    def ingest(self, paths: Iterable[str | Path], progress: Callable[[str, str], None] | None = None,
+    def ingest(self, paths: Iterable[str | Path], progress: Callable[[str, str, int], None] | None = None,
                prune: bool = False) -> IngestReport:
         paths = list(paths)
         missing = [str(p) for p in paths if not Path(p).exists()]

@@ -95,17 +95,19 @@ def cmd_ingest(args) -> int:
 
     assistant = _open(args, create=True)
     total = sum(1 for path in args.paths if Path(path).exists() for _ in iter_files([path]))
-    done, started = 0, time.perf_counter()
+    files = passages = 0
+    started = time.perf_counter()
 
-    def progress(status: str, detail: str) -> None:
-        nonlocal done
-        done += status != "removed"
+    def progress(status: str, detail: str, embedded: int) -> None:
+        nonlocal files, passages
+        files += status in ("added", "updated", "unchanged", "skipped")
+        passages += embedded
         if args.json:
             return
-        rate = done / max(time.perf_counter() - started, 1e-9)
-        eta = (total - done) / rate if rate and total > done else 0
-        print(f"  {status:<9} [{done}/{total}] {detail}  ({rate:.1f} files/s, {eta:.0f} s left)",
-              file=sys.stderr, flush=True)
+        elapsed = max(time.perf_counter() - started, 1e-9)
+        eta = (total - files) * elapsed / files if files and total > files else 0
+        print(f"  {status:<9} [{files}/{total} files, {passages:,} passages, {passages / elapsed:.1f} passages/s, "
+              f"{eta:.0f} s left] {detail}", file=sys.stderr, flush=True)
 
     report = assistant.ingest(args.paths, progress=progress, prune=args.prune)
     if args.json:

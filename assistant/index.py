@@ -11,10 +11,13 @@ The lexical index is rebuilt from the chunks collection whenever its fingerprint
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
+import logging
 import math
 import os
 import re
+import shutil
 import time
 import uuid
 from collections import Counter
@@ -30,6 +33,8 @@ from . import config
 from .chunking import Chunk, chunk_document
 from .documents import Document, Skipped, load_paths
 from .errors import AssistantError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -171,19 +176,56 @@ def tokenize(text: str) -> list[str]:
 
 
 class LexicalIndex:
-    """BM25 over chunk search texts (bm25s: sparse matrices, no per-query loop over chunks)."""
+    """BM25 over chunk search texts (bm25s: sparse matrices, no per-query loop over chunks).
 
-    def __init__(self, ids: list[str], texts: list[str]):
+    Derived from Chroma, never a second source of truth: it is saved under the generation of the chunks it
+    was built from, so a process starting against an unchanged index maps it from disk (milliseconds)
+    instead of reading and tokenising every chunk again (seconds to minutes on a large index)."""
+
+    def __init__(self, ids: list[str], model, idf: dict[str, float]):
+        self.ids, self.model, self.idf = ids, model, idf
+
+    @classmethod
+    def build(cls, records: Iterable[tuple[str, str]]) -> LexicalIndex:
+        """From (chunk id, search text) pairs, read as a stream: tokens are kept as vocabulary ids only."""
         import bm25s
 
-        self.ids = ids
-        self.model = bm25s.BM25()
-        corpus = [tokenize(t) for t in texts]
-        df = Counter(token for tokens in corpus for token in set(tokens))
-        n = max(len(corpus), 1)
-        self.idf = {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+        ids: list[str] = []
+        corpus: list[list[int]] = []
+        vocab: dict[str, int] = {}
+        df: Counter[int] = Counter()
+        for chunk_id, text in records:
+            tokens = [vocab.setdefault(t, len(vocab)) for t in tokenize(text)]
+            ids.append(chunk_id)
+            corpus.append(tokens)
+            df.update(set(tokens))
+        n = max(len(ids), 1)
+        words = list(vocab)
+        idf = {words[t]: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+        model = bm25s.BM25()
         if ids:
-            self.model.index(corpus, show_progress=False)
+            model.index((corpus, vocab), show_progress=False)
+        return cls(ids, model, idf)
+
+    def save(self, folder: Path) -> None:
+        """Written to a temporary folder and renamed, so a reader never sees half an index."""
+        partial = folder.with_name(f".{folder.name}.{os.getpid()}.partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        self.model.save(partial, show_progress=False)
+        (partial / "ids.json").write_text(json.dumps(self.ids))
+        (partial / "idf.json").write_text(json.dumps(self.idf))
+        try:
+            partial.rename(folder)
+        except OSError:  # another process saved the same generation first
+            shutil.rmtree(partial, ignore_errors=True)
+
+    @classmethod
+    def load(cls, folder: Path) -> LexicalIndex:
+        import bm25s
+
+        model = bm25s.BM25.load(folder, mmap=True, show_progress=False)
+        return cls(json.loads((folder / "ids.json").read_text()), model,
+                   json.loads((folder / "idf.json").read_text()))
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         if not self.ids:
@@ -275,10 +317,7 @@ class Index:
 
     def document_records(self) -> list[dict]:
         """Metadata of every document, with its number of passages."""
-        out = []
-        got = self._all(self.documents, ["metadatas"])
-        for doc_id, meta in zip(got["ids"], got["metadatas"], strict=True):
-            out.append({"source": doc_id, **(meta or {})})
+        out = [{"source": doc_id, **(meta or {})} for doc_id, _, meta in self._records(self.documents, ["metadatas"])]
         return sorted(out, key=lambda m: m["source"])
 
     @lru_cache(maxsize=256)  # noqa: B019 - one Index per process; texts are immutable per hash
@@ -303,16 +342,18 @@ class Index:
                  for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)}
         return [by_id[i] for i in ids if i in by_id]
 
-    def _all(self, collection, include: list[str]) -> dict:
-        """Everything in a collection, read a page at a time: SQLite refuses one query for ~32k records."""
-        out: dict = {"ids": [], "documents": [], "metadatas": []}
+    def _records(self, collection, include: list[str]) -> Iterator[tuple[str, str | None, dict]]:
+        """(id, text, metadata) of a whole collection, read a page at a time: SQLite refuses one query for
+        ~32k records, and a page at a time keeps memory flat."""
         offset = 0
         while True:
             page = collection.get(include=include, limit=config.READ_PAGE, offset=offset)
-            for key in out:
-                out[key].extend(page.get(key) or [])
-            if len(page["ids"]) < config.READ_PAGE:
-                return out
+            ids = page["ids"]
+            texts = page.get("documents") or [None] * len(ids)
+            metas = page.get("metadatas") or [None] * len(ids)
+            yield from zip(ids, texts, metas, strict=True)
+            if len(ids) < config.READ_PAGE:
+                return
             offset += config.READ_PAGE
 
     def siblings(self, chunk: StoredChunk) -> list[StoredChunk]:
@@ -325,12 +366,11 @@ class Index:
                                                                      strict=True) if i != chunk.id]
 
     def dense_search(self, query: str, k: int) -> list[tuple[str, float]]:
-        """Nearest chunks by cosine similarity, through LangChain's Chroma vector store."""
-        total = self.count()
-        if not total:
+        """Nearest chunks by cosine similarity, through LangChain's Chroma vector store; k <= chunk count."""
+        if k < 1:
             return []
         vector = self.encoder.embed_query(query)
-        results = self.vectorstore.similarity_search_by_vector_with_relevance_scores(vector, k=min(k, total))
+        results = self.vectorstore.similarity_search_by_vector_with_relevance_scores(vector, k=k)
         return [(doc.id, 1.0 - float(distance)) for doc, distance in results]
 
     @property
@@ -342,25 +382,45 @@ class Index:
                                        embedding_function=self.encoder)
         return self._vectorstore
 
-    def lexical_search(self, query: str, k: int) -> list[tuple[str, float]]:
-        return self.lexical().search(query, k)
-
     def fingerprint(self) -> str:
         """Changes whenever any process changes the chunks: every ingest that writes stamps a new generation
         on the collection, so one cheap look-up tells whether the lexical index is current."""
         meta = self.client.get_collection(config.CHUNKS_COLLECTION).metadata or {}
         return str(meta.get("generation", ""))
 
+    @property
+    def lexical_dir(self) -> Path:
+        """Beside the embedded store; for a server, in this machine's cache, keyed by server and collection."""
+        if not self.chroma_url:
+            return self.path / "lexical"
+        key = hashlib.sha1(f"{self.chroma_url}|{self.chunks.id}".encode()).hexdigest()[:16]
+        return config.MODEL_CACHE / "lexical" / key
+
     def lexical(self) -> LexicalIndex:
-        fp = self.fingerprint()
-        if self._lexical is None or self._lexical[0] != fp:
-            ids, texts = [], []
-            got = self._all(self.chunks, ["documents", "metadatas"])
-            for chunk_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
-                ids.append(chunk_id)
-                texts.append(StoredChunk.from_record(chunk_id, text, meta).search_text())
-            self._lexical = (fp, LexicalIndex(ids, texts))
+        """The BM25 index of the current generation: kept in memory, else loaded from disk, else built."""
+        generation = self.fingerprint()
+        if self._lexical is None or self._lexical[0] != generation:
+            self._lexical = (generation, self._load_or_build_lexical(generation))
         return self._lexical[1]
+
+    def _load_or_build_lexical(self, generation: str) -> LexicalIndex:
+        saved = self.lexical_dir / generation if generation else None
+        if saved is not None and saved.is_dir():
+            try:
+                return LexicalIndex.load(saved)
+            except (OSError, ValueError, KeyError, EOFError) as exc:  # a damaged copy of derived data
+                log.warning("the saved lexical index %s cannot be read (%s): rebuilding it from Chroma", saved, exc)
+                shutil.rmtree(saved, ignore_errors=True)
+        records = ((r[0], StoredChunk.from_record(*r).search_text())
+                   for r in self._records(self.chunks, ["documents", "metadatas"]))
+        lexical = LexicalIndex.build(records)
+        if saved is not None and lexical.ids and self.fingerprint() == generation:  # nothing changed meanwhile
+            saved.parent.mkdir(parents=True, exist_ok=True)
+            lexical.save(saved)
+            for old in saved.parent.iterdir():  # earlier generations: readers that mapped them keep their copy
+                if old.is_dir() and old.name != generation and not old.name.startswith("."):
+                    shutil.rmtree(old, ignore_errors=True)
+        return lexical
 
     def check(self) -> CheckReport:
         """Counts, orphans and model agreement: everything a crash or a wrong setting could leave behind."""
@@ -369,14 +429,14 @@ class Index:
         meta = self.chunks.metadata or {}
         report = CheckReport(model=meta.get("embedding_model"), backend=meta.get("embedding_backend"),
                              dimension=meta.get("dimension"))
-        docs = self._all(self.documents, ["metadatas"])
-        hashes = {i: (m or {}).get("hash") for i, m in zip(docs["ids"], docs["metadatas"], strict=True)}
-        expected = {i: (m or {}).get("chunks") for i, m in zip(docs["ids"], docs["metadatas"], strict=True)}
-        chunks = self._all(self.chunks, ["metadatas"])
-        report.documents, report.chunks = len(hashes), len(chunks["ids"])
+        docs = [(i, m or {}) for i, _, m in self._records(self.documents, ["metadatas"])]
+        hashes = {i: m.get("hash") for i, m in docs}
+        expected = {i: m.get("chunks") for i, m in docs}
+        report.documents = len(hashes)
         per_doc: dict[str, int] = {}
         orphans = []
-        for chunk_id, m in zip(chunks["ids"], chunks["metadatas"], strict=True):
+        for chunk_id, _, m in self._records(self.chunks, ["metadatas"]):
+            report.chunks += 1
             source = (m or {}).get("source")
             if source not in hashes or (m or {}).get("doc_hash") != hashes[source]:
                 orphans.append(chunk_id)
@@ -404,11 +464,12 @@ class Index:
         return report
 
     # -- writing
-    def ingest(self, paths: Iterable[str | Path], progress: Callable[[str, str], None] | None = None,
+    def ingest(self, paths: Iterable[str | Path], progress: Callable[[str, str, int], None] | None = None,
                prune: bool = False) -> IngestReport:
-        """Add new documents, replace changed ones, skip unchanged ones; report every file. With `prune`,
-        documents no longer present under the given paths are removed. Each document is committed on its
-        own, so an interrupted ingest resumes where it stopped when run again."""
+        """Add new documents, replace changed ones, skip unchanged ones; report every file to `progress`
+        (status, source, passages embedded). With `prune`, documents no longer present under the given paths
+        are removed. Documents are committed a group at a time, so an interrupted ingest resumes where it
+        stopped when run again. The lexical index is rebuilt and saved last, so servers start on it at once."""
         started = time.perf_counter()
         report = IngestReport()
         seen: set[str] = set()
@@ -421,7 +482,7 @@ class Index:
                     (report.updated if plan.existed else report.added).append(plan.doc.source)
                     report.chunks_embedded += len(plan.fresh)
                     if progress:
-                        progress("updated" if plan.existed else "added", plan.doc.source)
+                        progress("updated" if plan.existed else "added", plan.doc.source, len(plan.fresh))
                 pending.clear()
 
             for item in load_paths(paths):
@@ -429,13 +490,13 @@ class Index:
                 if isinstance(item, Skipped):
                     report.skipped.append(item)
                     if progress:
-                        progress("skipped", f"{item.source}: {item.reason}")
+                        progress("skipped", f"{item.source}: {item.reason}", 0)
                     continue
                 plan = self._plan(item)
                 if plan is None:
                     report.unchanged.append(item.source)
                     if progress:
-                        progress("unchanged", item.source)
+                        progress("unchanged", item.source, 0)
                     continue
                 pending.append(plan)
                 if sum(len(p.fresh) for p in pending) >= config.EMBED_GROUP:
@@ -443,11 +504,15 @@ class Index:
             if pending:
                 flush()
             if prune:
-                for source in sorted(set(self._all(self.documents, [])["ids"]) - seen):
+                for source in sorted({i for i, _, _ in self._records(self.documents, [])} - seen):
                     self._remove_document(source)
                     report.removed.append(source)
                     if progress:
-                        progress("removed", source)
+                        progress("removed", source, 0)
+            if report.added or report.updated or report.removed:
+                if progress:
+                    progress("indexing", "lexical search over all passages", 0)
+                self.lexical()
         report.seconds = time.perf_counter() - started
         return report
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from . import config, guard, retrieval
 from .answer import Answer, compose
 from .errors import AssistantError
-from .index import Index
+from .index import Index, LexicalIndex
 from .question import Question
 from .retrieval import Hit
 
@@ -26,6 +26,7 @@ class Context:
     history: list[dict]
     index: Index
     parsed: Question | None = None
+    lexical: LexicalIndex | None = None
     hits: list[Hit] = field(default_factory=list)
     answer: Answer | None = None
     timings: dict[str, float] = field(default_factory=dict)
@@ -47,8 +48,6 @@ def check_input(ctx: Context) -> None:
         for t in (ctx.history or [])[-config.MAX_HISTORY_TURNS:]
         if isinstance(t, dict) and t.get("role") in ("user", "assistant")
     ]
-    if not ctx.index.count():
-        raise AssistantError("the index is empty: add documents first with `policy-assistant ingest PATH`")
 
 
 def guard_question(ctx: Context) -> Answer | None:
@@ -61,11 +60,14 @@ def understand(ctx: Context) -> None:
 
 
 def retrieve(ctx: Context) -> None:
-    ctx.hits = retrieval.with_table_rows(ctx.index, retrieval.search(ctx.index, ctx.parsed.resolved))
+    ctx.lexical = ctx.index.lexical()  # once per question: each look-up asks Chroma whether it is current
+    if not ctx.lexical.ids:
+        raise AssistantError("the index is empty: add documents first with `policy-assistant ingest PATH`")
+    ctx.hits = retrieval.with_table_rows(ctx.index, retrieval.search(ctx.index, ctx.lexical, ctx.parsed.resolved))
 
 
 def compose_answer(ctx: Context) -> Answer | None:
-    ctx.answer = compose(ctx.index, ctx.parsed, ctx.hits)
+    ctx.answer = compose(ctx.index, ctx.parsed, ctx.hits, ctx.lexical.idf)
     return ctx.answer if ctx.answer.status != "answered" else None
 
 

@@ -79,7 +79,7 @@ def find(index: Index, wording: str) -> QuoteReport:
     if len(wording) > MAX_WORDING_CHARS:
         raise AssistantError(f"the wording is {len(wording):,} characters; check at most {MAX_WORDING_CHARS:,} "
                              "at a time")
-    hits = retrieval.search(index, wording, k=12)
+    hits = retrieval.search(index, index.lexical(), wording, k=12)
     sources = list(dict.fromkeys(h.chunk.source for h in hits))
     meta = {h.chunk.source: h.chunk for h in hits}
     needle = _folded(wording.strip(" \"“”'‘’"))[0]

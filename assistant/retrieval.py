@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import config
-from .index import Index, StoredChunk
+from .index import Index, LexicalIndex, StoredChunk
 
 
 @dataclass(frozen=True)
@@ -21,9 +21,10 @@ class Hit:
     rank: int
 
 
-def search(index: Index, query: str, k: int = config.HITS_FOR_ANSWER) -> list[Hit]:
-    dense = index.dense_search(query, config.DENSE_K)
-    lexical = index.lexical_search(query, config.LEXICAL_K)
+def search(index: Index, lexical: LexicalIndex, query: str, k: int = config.HITS_FOR_ANSWER) -> list[Hit]:
+    """`lexical` is the index's current BM25 (`index.lexical()`), fetched once per question by the caller."""
+    dense = index.dense_search(query, min(config.DENSE_K, len(lexical.ids)))
+    lexical = lexical.search(query, config.LEXICAL_K)
     fused: dict[str, float] = {}
     for ranking in (dense, lexical):
         for rank, (chunk_id, _) in enumerate(ranking):

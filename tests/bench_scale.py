@@ -268,7 +268,8 @@ def child_devcases(args) -> dict:
         assistant.ingest([benchmark.DOCS])
         ranks, passed = [], 0
         for case in cases:
-            hits = retrieval.search(assistant.index, Question.parse(case.question, case.history).resolved, k=5)
+            hits = retrieval.search(assistant.index, assistant.index.lexical(),
+                                    Question.parse(case.question, case.history).resolved, k=5)
             ranks.append(benchmark.rank_of_expected([h.chunk.source for h in hits], case.expect_sources))
             passed += score(case, assistant.ask(case.question, case.history)).passed
     recall, mrr = benchmark.retrieval_metrics(ranks)

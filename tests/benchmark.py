@@ -54,7 +54,7 @@ def bench_pipeline(model: str, backend: str, cases) -> dict:
         ranks, passed, first, latencies = [], 0, [], []
         for case in cases:
             question = Question.parse(case.question, case.history)
-            hits = retrieval.search(assistant.index, question.resolved, k=5)
+            hits = retrieval.search(assistant.index, assistant.index.lexical(), question.resolved, k=5)
             ranks.append(rank_of_expected([h.chunk.source for h in hits], case.expect_sources))
             t0 = time.perf_counter()
             answer = assistant.ask(case.question, case.history)

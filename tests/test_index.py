@@ -119,6 +119,38 @@ def test_whole_collection_reads_are_paged(tmp_path, docs, monkeypatch):
     assistant = Assistant.open(tmp_path / "index")
     assistant.ingest([docs])
     monkeypatch.setattr(config, "READ_PAGE", 7)
-    assert len(assistant.index.lexical().ids) == assistant.index.count()
+    shutil.rmtree(tmp_path / "index" / "lexical")  # so the lexical index is built from Chroma again
+    assert len(Assistant.open(tmp_path / "index").index.lexical().ids) == assistant.index.count()
     report = assistant.index.check()
     assert report.ok and report.chunks == assistant.index.count() and report.documents == 9
+
+
+def test_lexical_index_is_saved_per_generation_and_rebuilt_when_unreadable(tmp_path, docs):
+    """Ingest leaves the BM25 index of its generation on disk; another process loads it and finds what a
+    fresh build from Chroma finds; a damaged copy is rebuilt; a new generation replaces the old one."""
+    from assistant.index import LexicalIndex
+
+    path = tmp_path / "index"
+    writer = Assistant.open(path)
+    writer.ingest([docs])
+    generation = writer.index.fingerprint()
+    assert [p.name for p in (path / "lexical").iterdir()] == [generation]
+
+    loaded = Assistant.open(path).index.lexical()
+    chunks = writer.index.get_chunks(loaded.ids)
+    built = LexicalIndex.build((c.id, c.search_text()) for c in chunks)
+    assert len(chunks) == len(loaded.ids) == writer.index.count()
+    assert loaded.idf == pytest.approx(built.idf)
+    for query in ("registered sex offenders Oxfordshire", "notify travel abroad", "MAPPA category"):
+        assert dict(loaded.search(query, 5)) == pytest.approx(dict(built.search(query, 5)))
+
+    (path / "lexical" / generation / "ids.json").write_text("not json")
+    answer = Assistant.open(path).ask("How many registered sex offenders were living in Oxfordshire?")
+    assert answer.status == "answered" and "310" in answer.answer
+    assert len(LexicalIndex.load(path / "lexical" / generation).ids) == writer.index.count()
+
+    seed = docs / "seed-oxfordshire-register.md"
+    seed.write_text(seed.read_text().replace("There are 310 registered", "There are 311 registered"))
+    writer.ingest([docs])
+    assert writer.index.fingerprint() != generation
+    assert [p.name for p in (path / "lexical").iterdir()] == [writer.index.fingerprint()]
