@@ -58,6 +58,7 @@ CHUNKS_COLLECTION = "chunks"
 INDEX_LAYOUT = "v2"
 DOCUMENTS_COLLECTION = "documents"
 WRITE_BATCH = 256
+PLAN_BATCH = 32  # documents whose stored state is looked up together during ingest
 EMBED_GROUP = 512  # new chunks gathered across documents before one encode and one write: bounded memory
 READ_PAGE = 5_000  # records per read when scanning a whole collection
 

@@ -485,6 +485,20 @@ class Index:
                         progress("updated" if plan.existed else "added", plan.doc.source, len(plan.fresh))
                 pending.clear()
 
+            loaded: list[Document] = []
+
+            def plan_loaded() -> None:
+                for doc, needs in zip(loaded, self._plans(loaded), strict=True):
+                    if needs is None:
+                        report.unchanged.append(doc.source)
+                        if progress:
+                            progress("unchanged", doc.source, 0)
+                        continue
+                    pending.append(needs)
+                    if sum(len(p.fresh) for p in pending) >= config.EMBED_GROUP:
+                        flush()
+                loaded.clear()
+
             for item in load_paths(paths):
                 seen.add(item.source)
                 if isinstance(item, Skipped):
@@ -492,15 +506,11 @@ class Index:
                     if progress:
                         progress("skipped", f"{item.source}: {item.reason}", 0)
                     continue
-                plan = self._plan(item)
-                if plan is None:
-                    report.unchanged.append(item.source)
-                    if progress:
-                        progress("unchanged", item.source, 0)
-                    continue
-                pending.append(plan)
-                if sum(len(p.fresh) for p in pending) >= config.EMBED_GROUP:
-                    flush()
+                loaded.append(item)
+                if len(loaded) == config.PLAN_BATCH:
+                    plan_loaded()
+            if loaded:
+                plan_loaded()
             if pending:
                 flush()
             if prune:
@@ -545,19 +555,27 @@ class Index:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def _plan(self, doc: Document) -> _Plan | None:
-        """What one document needs: None when it is unchanged, else which chunks are new, kept or stale."""
-        doc_hash = f"{doc.content_hash}-{config.INDEX_LAYOUT}"
-        existing = self.documents.get(ids=[doc.source], include=["metadatas"])
-        old_hash = (existing["metadatas"][0] or {}).get("hash") if existing["ids"] else None
-        old_ids = set(self.chunks.get(where={"source": doc.source}, include=[])["ids"])
-        chunks = chunk_document(doc)
-        new_ids = {c.id for c in chunks}
-        if old_hash == doc_hash and old_ids == new_ids:
-            return None
-        return _Plan(doc=doc, doc_hash=doc_hash, chunks=chunks, existed=bool(existing["ids"]),
-                     fresh=[c for c in chunks if c.id not in old_ids], kept=[c for c in chunks if c.id in old_ids],
-                     stale=sorted(old_ids - new_ids))
+    def _plans(self, docs: list[Document]) -> list[_Plan | None]:
+        """What each document needs: None when it is unchanged, else which chunks are new, kept or stale.
+        Two look-ups per batch of documents, not two per document."""
+        sources = [d.source for d in docs]
+        records = self.documents.get(ids=sources, include=["metadatas"])
+        old_hash = {i: (m or {}).get("hash") for i, m in zip(records["ids"], records["metadatas"], strict=True)}
+        stored = self.chunks.get(where={"source": {"$in": sources}}, include=["metadatas"])
+        old_ids: dict[str, set[str]] = {s: set() for s in sources}
+        for chunk_id, meta in zip(stored["ids"], stored["metadatas"], strict=True):
+            old_ids[(meta or {}).get("source")].add(chunk_id)
+        plans: list[_Plan | None] = []
+        for doc in docs:
+            doc_hash = f"{doc.content_hash}-{config.INDEX_LAYOUT}"
+            chunks = chunk_document(doc)
+            old, new = old_ids[doc.source], {c.id for c in chunks}
+            unchanged = old_hash.get(doc.source) == doc_hash and old == new
+            plans.append(None if unchanged else _Plan(
+                doc=doc, doc_hash=doc_hash, chunks=chunks, existed=doc.source in old_hash,
+                fresh=[c for c in chunks if c.id not in old], kept=[c for c in chunks if c.id in old],
+                stale=sorted(old - new)))
+        return plans
 
     def _commit(self, plans: list[_Plan]) -> None:
         """Embed the new chunks of several documents in one batch (the encoder is fastest on full batches),

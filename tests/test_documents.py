@@ -106,3 +106,14 @@ def test_non_utf8_text_is_loaded_readably(tmp_path):
     path = tmp_path / "latin1.txt"
     path.write_bytes("Caf\xe9 opening times\n\nOpen daily.".encode("cp1252"))
     assert load_file(path).title == "Café opening times"
+
+
+def test_two_files_with_one_name_keep_the_first_and_report_the_second(tmp_path):
+    """A document is known by its name in the index: a second file of that name would silently replace it."""
+    for folder, figure in (("a", "310"), ("b", "999")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "release.md").write_text(f"# Release\n\nThere are {figure} registered offenders.\n")
+    items = list(load_paths([tmp_path / "a", tmp_path / "b"]))
+    assert [type(i) for i in items] == [Document, Skipped]
+    assert "310" in items[0].text
+    assert "same name" in items[1].reason and "rename" in items[1].reason
