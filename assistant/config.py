@@ -54,13 +54,13 @@ MODEL_CACHE = Path(os.environ.get("POLICY_ASSISTANT_MODEL_CACHE", Path.home() / 
 
 # --- index ---------------------------------------------------------------------------------------------
 CHUNKS_COLLECTION = "chunks"
-# Bumped when chunk metadata changes shape: the next ingest then rewrites metadata (vectors are kept).
-INDEX_LAYOUT = "v2"
+# Bumped when chunk or document metadata changes shape: the next ingest rewrites it (vectors are kept).
+INDEX_LAYOUT = "v3"
 DOCUMENTS_COLLECTION = "documents"
 WRITE_BATCH = 256
 PLAN_BATCH = 32  # documents whose stored state is looked up together during ingest
 EMBED_GROUP = 512  # new chunks gathered across documents before one encode and one write: bounded memory
-READ_PAGE = 5_000  # records per read when scanning a whole collection
+READ_PAGE = 1_000  # records per read of a whole collection: larger pages cost Chroma far more memory
 
 # --- retrieval -----------------------------------------------------------------------------------------
 DENSE_K = 20
