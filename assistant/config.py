@@ -55,7 +55,7 @@ MODEL_CACHE = Path(os.environ.get("POLICY_ASSISTANT_MODEL_CACHE", Path.home() / 
 # --- index ---------------------------------------------------------------------------------------------
 CHUNKS_COLLECTION = "chunks"
 # Bumped when chunk or document metadata changes shape: the next ingest rewrites it (vectors are kept).
-INDEX_LAYOUT = "v3"
+INDEX_LAYOUT = "v4"
 DOCUMENTS_COLLECTION = "documents"
 WRITE_BATCH = 256
 PLAN_BATCH = 32  # documents whose stored state is looked up together during ingest

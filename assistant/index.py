@@ -126,13 +126,15 @@ def _chunk_metadata(chunk: Chunk, doc: Document, doc_hash: str) -> dict:
 
 
 def _blocks_of(chunks: list[Chunk]) -> str:
-    """Which chunks were cut from one block (a table, a long list or paragraph), by block: JSON, because
-    Chroma metadata values are scalars."""
-    blocks: dict[str, list[str]] = {}
+    """Which chunks were cut from each list, table or long paragraph, by the block's offset: JSON, because
+    Chroma metadata values are scalars. Lists and tables are recorded even when they fit one chunk, so that
+    a lead-in line ("You must tell us within three days if:") can bring the list it introduces."""
+    blocks: dict[int, tuple[str, list[str]]] = {}
     for c in chunks:
         if c.block >= 0:
-            blocks.setdefault(str(c.block), []).append(c.id)
-    return json.dumps({b: ids for b, ids in blocks.items() if len(ids) > 1}, separators=(",", ":"))
+            blocks.setdefault(c.block, (c.kind, []))[1].append(c.id)
+    return json.dumps({str(b): ids for b, (kind, ids) in blocks.items() if kind != "paragraph" or len(ids) > 1},
+                      separators=(",", ":"))
 
 
 # --- lexical -------------------------------------------------------------------------------------------
@@ -371,6 +373,17 @@ class Index:
         (a look-up by id), not a metadata filter over all chunks, which grows with the index (17 ms at 100k)."""
         ids = self._blocks(chunk.source, chunk.doc_hash).get(str(chunk.block), [])
         return self.get_chunks([i for i in ids if i != chunk.id])
+
+    def introduced_block(self, chunk: StoredChunk) -> list[StoredChunk]:
+        """The list or table that a lead-in paragraph ending in ':' introduces: the block that follows it with
+        nothing but white space between."""
+        if chunk.kind != "paragraph" or not chunk.text.rstrip().endswith(":"):
+            return []
+        blocks = self._blocks(chunk.source, chunk.doc_hash)
+        following = min((int(b) for b in blocks if int(b) >= chunk.end), default=None)
+        if following is None or self.document_text(chunk.source, chunk.doc_hash)[chunk.end:following].strip():
+            return []
+        return self.get_chunks(blocks[str(following)])
 
     @lru_cache(maxsize=1024)  # noqa: B019 - one Index per process; a document version's blocks never change
     def _blocks(self, source: str, doc_hash: str) -> dict[str, list[str]]:

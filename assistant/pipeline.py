@@ -63,7 +63,7 @@ def retrieve(ctx: Context) -> None:
     ctx.lexical = ctx.index.lexical()  # once per question: each look-up asks Chroma whether it is current
     if not ctx.lexical.ids:
         raise AssistantError("the index is empty: add documents first with `policy-assistant ingest PATH`")
-    ctx.hits = retrieval.with_table_rows(ctx.index, retrieval.search(ctx.index, ctx.lexical, ctx.parsed.resolved))
+    ctx.hits = retrieval.with_blocks(ctx.index, retrieval.search(ctx.index, ctx.lexical, ctx.parsed.resolved))
 
 
 def compose_answer(ctx: Context) -> Answer | None:

@@ -31,13 +31,17 @@ def search(index: Index, lexical: LexicalIndex, query: str, k: int = config.HITS
             fused[chunk_id] = fused.get(chunk_id, 0.0) + 1.0 / (config.RRF_K + rank + 1)
     ranked = sorted(fused, key=fused.get, reverse=True)
     chunks = {c.id: c for c in index.get_chunks(ranked[:k * 3])}
-    best, per_source = [], {}
+    best, per_source, tables = [], {}, set()
     cap = max(2, round(k * config.HITS_SHARE_PER_DOCUMENT))
     for chunk_id in ranked:
-        source = chunks[chunk_id].source if chunk_id in chunks else None
-        if source is None or per_source.get(source, 0) >= cap:
+        chunk = chunks.get(chunk_id)
+        if chunk is None or per_source.get(chunk.source, 0) >= cap:
             continue  # one long table or release must not crowd every other document out
-        per_source[source] = per_source.get(source, 0) + 1
+        if chunk.kind == "table":
+            if (chunk.source, chunk.block) in tables:
+                continue  # a table takes one place: `with_blocks` brings its other rows
+            tables.add((chunk.source, chunk.block))
+        per_source[chunk.source] = per_source.get(chunk.source, 0) + 1
         best.append(chunk_id)
         if len(best) == k:
             break
@@ -49,19 +53,23 @@ def search(index: Index, lexical: LexicalIndex, query: str, k: int = config.HITS
     ]
 
 
-def with_table_rows(index: Index, hits: list[Hit]) -> list[Hit]:
-    """A table found by one row brings its other rows: retrieval ranks rows by their shared header and
-    caption, so the row that answers ("Category 2 total") may not be the row that was found first."""
+def with_blocks(index: Index, hits: list[Hit]) -> list[Hit]:
+    """A table or list found by one of its chunks brings the rest, and a lead-in line ("You must tell us
+    within three days if:") brings the list it introduces: retrieval ranks rows and items by what they share
+    (header, caption, lead-in), so the one that answers ("Category 2 total", "you change your home address")
+    may not be the one found first."""
     seen = {h.chunk.id for h in hits}
-    tables: set[tuple[str, int]] = set()
+    blocks: set[tuple[str, int]] = set()
     extra: list[Hit] = []
     for hit in hits:
-        table = (hit.chunk.source, hit.chunk.block)
-        if hit.chunk.kind != "table" or table in tables:
+        block = (hit.chunk.source, hit.chunk.block)
+        if block in blocks:
             continue
-        tables.add(table)
-        for row in index.siblings(hit.chunk):
-            if row.id not in seen:
-                seen.add(row.id)
-                extra.append(Hit(chunk=row, score=hit.score, dense=hit.dense, lexical=0.0, rank=len(hits) + len(extra)))
+        blocks.add(block)
+        found = index.siblings(hit.chunk) if hit.chunk.kind in ("table", "list") else index.introduced_block(hit.chunk)
+        for chunk in found:
+            if chunk.id not in seen:
+                seen.add(chunk.id)
+                extra.append(Hit(chunk=chunk, score=hit.score, dense=hit.dense, lexical=0.0,
+                                 rank=len(hits) + len(extra)))
     return hits + extra
