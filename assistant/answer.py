@@ -236,10 +236,12 @@ def _agreement(q: Question, u: Unit, figs) -> float:
         nouns = {n for f in figs if f.kind == "count" and f.noun for n in _stems(f.noun)[-1:]}
         if u.chunk.kind == "table":  # a table's figures count what its caption says
             nouns |= set(_stems(" ".join((u.header, " ".join(u.chunk.headings[-1:])))))
-        if head and head[0] in nouns:
+        if head and any(same_measure(head[0], n) for n in nouns):
             bonus += 0.15
         elif nouns and not nouns & GENERIC_COUNTERS:
             bonus -= 0.15  # '268 notifications' does not answer 'how many offenders'
+        elif head and head[0] not in _stems(" ".join((u.text, u.header))):
+            bonus -= 0.1  # '120 people were managed at level 2' under a heading that names the register
     if q.periods:
         fits = [_tightness(a, b) for a in q.periods for b in _unit_periods(u)]
         bonus += 0.2 * max(fits, default=0.0)
@@ -297,7 +299,17 @@ def _measure_present(q: Question, u: Unit) -> bool:
         return True
     head = _stems(q.measure)
     context = " ".join((u.text, u.header, u.chunk.context, " ".join(u.chunk.headings)))
-    return not head or head[-1] in set(_stems(context))
+    return not head or any(same_measure(head[-1], stem) for stem in _stems(context))
+
+
+# The people the register is about go by several names: "registered sex offenders", "people on the register".
+_POPULATION = {"offend", "regist"}
+
+
+def same_measure(a: str, b: str) -> bool:
+    """Two stems count the same thing: equal, one word's forms ("notices", "notifications"), or both the
+    register's population."""
+    return a == b or (min(len(a), len(b)) >= 5 and a[:4] == b[:4]) or {a, b} <= _POPULATION
 
 
 def _names_present(q: Question, u: Unit, index: Index) -> bool:
@@ -310,7 +322,7 @@ def _names_present(q: Question, u: Unit, index: Index) -> bool:
                                            chunk.title, chunk.publisher or "")))
     whole = None
     for name in q.names:
-        key = normalise_for_search(name)
+        key = normalise_for_search(_without_titles(name))
         if _only_in_a_list(name, u.text):
             return False
         if name in q.places:
@@ -322,6 +334,19 @@ def _names_present(q: Question, u: Unit, index: Index) -> bool:
             if key not in whole:
                 return False
     return True
+
+
+_TITLES = {"mr", "mrs", "ms", "miss", "dr", "sir", "dame", "cllr", "councillor", "det", "detective", "supt",
+           "superintendent", "chief", "ch", "insp", "inspector", "sgt", "sergeant", "constable", "dci", "di", "ds",
+           "dc", "pc", "acc", "assistant", "deputy", "commissioner", "officer"}
+
+
+def _without_titles(name: str) -> str:
+    """'Det Supt Forsythe' is 'Detective Superintendent Nadia Forsythe' in the release: match on the name."""
+    words = name.split()
+    while len(words) > 1 and words[0].lower().rstrip(".") in _TITLES:
+        words = words[1:]
+    return " ".join(words)
 
 
 def _only_in_a_list(name: str, text: str) -> bool:

@@ -203,16 +203,18 @@ class Question:
             periods=own or periods(resolved),
             names=(names := proper_names(resolved)),
             places=[n for n in names if re.search(rf"\b(?:in|within|across|throughout|around|near|for|of) "
-                                                   rf"(?:the )?{re.escape(n)}", resolved)],
+                                                   rf"(?:the )?{re.escape(n)}", resolved)
+                    # "Westmarch's rate", "Kestrel Downs' offenders": a figure that belongs to the name
+                    or (wants in ("count", "rate") and re.search(rf"{re.escape(n)}['’]", resolved))],
             measure=counted_thing(text) or counted_thing(resolved),
             focus=focus_of(text),
             subject=_defined_thing(text),
         )
 
 
-_COUNT_HEAD = re.compile(r"\bhow many\s+(?:of\s+)?((?:[\w'’-]+\s+){0,5}?[\w'’-]+?)\s+(?:did|do|does|were|was|are|is|"
-                         r"have|has|had|will|would|could|can|live|lived|living|received?|made|make|in|at|on|"
-                         r"during|under|between|across|for|\?|$)", re.I)
+_COUNT_HEAD = re.compile(r"\bhow many\s+(?:of\s+)?((?:[\w'’-]+\s+){0,5}?[\w'’-]+?)(?:\s+(?:did|do|does|were|was|are|"
+                         r"is|have|has|had|will|would|could|can|live|lived|living|received?|made|make|in|at|on|"
+                         r"during|under|between|across|for|came|come|got|get)\b|\s*\?|\s*$)", re.I)
 
 
 def counted_thing(text: str) -> str:
@@ -220,13 +222,24 @@ def counted_thing(text: str) -> str:
     m = _COUNT_HEAD.search(text)
     if not m:
         return ""
-    word = m.group(1).split()[-1].lower()
-    return "" if word in GENERIC_COUNTS else word
+    words = m.group(1).lower().split()
+    word = words[-1]
+    if words[0] in GENERIC_COUNTS and len(words) > 1:
+        return ""  # "how many of those ended in ...": what "those" are is in the conversation
+    if word not in GENERIC_COUNTS:
+        return word
+    # "How many people were on the register": people say nothing, what they are on or in says what is counted.
+    qualifier = _GENERIC_QUALIFIER.match(text, m.end(1))
+    return qualifier.group(1).lower() if qualifier else ""
+
+
+_GENERIC_QUALIFIER = re.compile(r"\s+(?:(?:were|are|was|is)\s+)?(?:on|in|under)\s+(?:the\s+)?"
+                                r"(register|prison|custody|scheme|programme|list)\b", re.I)
 
 
 # Counting "people" or "them" says nothing about what is counted: the documents may say "offenders".
 GENERIC_COUNTS = {"them", "they", "those", "these", "it", "people", "persons", "individuals", "ones", "men",
-                  "women"}
+                  "women", "times"}
 
 
 _CONDITION = re.compile(r"^\s*(?:if|when|once|after|although|though|since|because|given that)\b[^?]*?,\s*(?=\w)",
@@ -252,7 +265,7 @@ def focus_of(text: str) -> str:
 def proper_names(text: str) -> list[str]:
     names = []
     for m in _CAPITALISED.finditer(text):
-        name = re.sub(r"['’]s$", "", (m.group(1) or m.group(2)).strip())
+        name = re.sub(r"['’]s?$", "", (m.group(1) or m.group(2)).strip())  # Downs' / Vale's -> the name
         words = [w for w in name.split() if w[0].isupper()]
         if words and not all(w in _GENERIC_NAMES for w in words):
             names.append(name)

@@ -1,0 +1,43 @@
+"""Reading a question: what it counts, which names scope it, what kind of answer it wants."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer import _without_titles, same_measure
+from assistant.index import tokenize
+from assistant.question import Question, counted_thing, proper_names
+
+
+@pytest.mark.parametrize(("question", "counted"), [
+    ("How many registered sex offenders lived in Northmoor in 2015?", "offenders"),
+    ("At the end of March 2025, how many of Kestrel Downs' registered offenders were high risk?", "offenders"),
+    ("How many people were on the register at 31 March 2024?", "register"),
+    ("How many foreign travel notices came in during the operation?", "notices"),
+    ("How many times did people tell the police they were going abroad?", ""),
+    ("how many of those ended in a disclosure?", ""),
+    ("How many of them were high risk?", ""),
+])
+def test_what_a_how_many_question_counts(question, counted):
+    assert counted_thing(question) == counted
+
+
+def test_a_possessive_is_not_part_of_the_name_and_scopes_a_figure():
+    q = Question.parse("What is Westmarch's rate of registered offenders per 100,000?")
+    assert q.names == ["Westmarch"] and q.places == ["Westmarch"]
+    assert proper_names("How many of Kestrel Downs' offenders were charged?") == ["Kestrel Downs"]
+    assert Question.parse("What did Det Supt Forsythe's statement say?").places == []  # not a figure
+
+
+def test_one_thing_under_its_several_names():
+    stem = tokenize
+    assert same_measure(stem("notices")[0], stem("notifications")[0])
+    assert same_measure(stem("offenders")[0], stem("registered")[0])
+    assert not same_measure(stem("offenders")[0], stem("applications")[0])
+    assert not same_measure(stem("days")[0], stem("disclosures")[0])
+
+
+def test_a_rank_or_title_is_not_needed_to_find_a_person():
+    assert _without_titles("Det Supt Forsythe") == "Forsythe"
+    assert _without_titles("DCI Marcus Oyelaran") == "Marcus Oyelaran"
+    assert _without_titles("Sarah's Law") == "Sarah's Law"
