@@ -35,6 +35,7 @@ MIN_SCORE = 0.6
 MIN_TYPED_SCORE = 0.4
 RERANK = 12  # candidates re-scored by sentence similarity: enough to reach past lexical near-misses
 SEMANTIC_WEIGHT = 0.6
+NOT_NARROWED = 0.2
 
 
 @dataclass
@@ -104,6 +105,10 @@ def compose(index: Index, q: Question, hits: list[Hit], idf: dict[str, float]) -
     terms = _weighted_terms(q, idf)
     for u in units:
         u.score = _lexical_score(q, u, terms)
+    narrowing = _narrowing_terms(q)
+    for u in units:
+        if narrowing and not _narrowed(narrowing, u):
+            u.score -= NOT_NARROWED  # a figure of the same population but not of what was asked
     candidates = sorted((u for u in units if u.score > 0 and _acceptable(q, u, index)),
                         key=lambda u: u.score, reverse=True)[:RERANK]
     _add_semantic_score(index, q, candidates)
@@ -279,6 +284,33 @@ def _acceptable(q: Question, u: Unit, index: Index) -> bool:
     return not (q.wants in ("count", "rate", "wording") and not _names_present(q, u, index))
 
 
+# Words that say a question wants a figure, or name the register's population, and so narrow nothing.
+_COUNTING = frozenset(tokenize(
+    "how many much number numbers total figure figures count proportion percentage share rate rates per cent "
+    "100000 resident residents population head people person persons individuals sex sexual offender offenders "
+    "register registered there get got receive received make made have had deal dealt handle handled record "
+    "recorded report reported see saw come came take took give given live lived living area force year years "
+    "month months last this current latest end start during period time times overall altogether whole "
+    "january february march april may june july august september october november december "
+    "before after between under over across within around since until ago earlier later previous next same "
+    "news report release statement document documents publish published say said says according "
+    "county city town region country nation local national"))
+
+
+def _narrowing_terms(q: Question) -> set[str]:
+    """What a figure question narrows its count to ("high risk", "women", "charged with breaching")."""
+    if q.wants not in ("count", "rate"):
+        return set()
+    drop = _COUNTING | set(_stems(q.measure)) | {t for name in q.names for t in _stems(name)}
+    return {t for t in _stems(q.focus or q.text) if t not in drop and not any(ch.isdigit() for ch in t)}
+
+
+def _narrowed(narrowing: set[str], u: Unit) -> bool:
+    """Whether a figure mentions what the question narrows to, in its sentence, row, lead-in or heading."""
+    own = " ".join((u.text, u.header, u.chunk.context, " ".join(u.chunk.headings[-1:])))
+    return any(same_measure(t, s) for s in _stems(own) for t in narrowing)
+
+
 def _unit_periods(u: Unit) -> list:
     """The dates a sentence is about: its own, else its table header's or headings', else publication."""
     own = periods(u.text)
@@ -316,11 +348,13 @@ def _names_present(q: Question, u: Unit, index: Index) -> bool:
     """A figure is about a place or body. A place the question is about ("in Fenwick") must be named where
     the figure is: in the sentence, its passage, headings, title or publisher, and not merely as one of
     several ("across Harrowgate Vale, Fenwick and Otterbridge" is a figure for all of them). Any other name
-    ("Thames Valley Police", "Sarah's Law") must at least appear in the document."""
+    of a figure question ("Sarah's Law", "Operation Keystone") must be named in the figure's own section
+    (an FAQ that mentions Clare's Law under another heading does not count Clare's Law applications); a
+    wording question's speaker need only be named somewhere in the document."""
     chunk = u.chunk
     local = normalise_for_search(" ".join((u.text, chunk.text, chunk.context, " ".join(chunk.headings),
                                            chunk.title, chunk.publisher or "")))
-    whole = None
+    wider = None
     for name in q.names:
         key = normalise_for_search(_without_titles(name))
         if _only_in_a_list(name, u.text):
@@ -330,10 +364,19 @@ def _names_present(q: Question, u: Unit, index: Index) -> bool:
                 return False
             continue
         if key not in local:
-            whole = whole or normalise_for_search(index.document_text(chunk.source, chunk.doc_hash))
-            if key not in whole:
+            wider = wider or normalise_for_search(_section_before(index, u) if q.wants in ("count", "rate")
+                                                  else index.document_text(chunk.source, chunk.doc_hash))
+            if key not in wider:
                 return False
     return True
+
+
+def _section_before(index: Index, u: Unit) -> str:
+    """The document text from the heading of the unit's section down to the unit."""
+    text = index.document_text(u.chunk.source, u.chunk.doc_hash)
+    heading = u.chunk.headings[-1] if u.chunk.headings else ""
+    start = text.rfind(heading, 0, u.start) if heading else 0
+    return text[max(start, 0):u.end]
 
 
 _TITLES = {"mr", "mrs", "ms", "miss", "dr", "sir", "dame", "cllr", "councillor", "det", "detective", "supt",
