@@ -36,6 +36,7 @@ MIN_TYPED_SCORE = 0.4
 RERANK = 12  # candidates re-scored by sentence similarity: enough to reach past lexical near-misses
 SEMANTIC_WEIGHT = 0.6
 NOT_NARROWED = 0.2
+SAME_DOCUMENT_SHARE = 0.9
 
 
 @dataclass
@@ -418,8 +419,10 @@ def _choose(q: Question, candidates: list[Unit]) -> list[Unit]:
     for u in candidates[1:]:
         if len(chosen) >= config.MAX_ANSWER_UNITS or u.score < 0.85 * candidates[0].score:
             break
-        if any(c.chunk.source == u.chunk.source or _same_text(u, c) for c in chosen):
+        if any(_same_place(q, u, c) or _same_text(u, c) for c in chosen):
             continue
+        if any(c.chunk.source == u.chunk.source for c in chosen) and u.score < SAME_DOCUMENT_SHARE * best.score:
+            continue  # another part of the same document must be nearly as good to be worth showing
         new_figures = {f.text for f in figures(u.text)} - seen_figures
         if q.wants in ("count", "rate") and not new_figures:
             continue
@@ -452,6 +455,14 @@ def _whole_paragraph(u: Unit) -> Unit:
     if chunk.kind != "paragraph" or len(chunk.text) > config.CHUNK_MAX_CHARS:
         return u
     return Unit(u.hit, chunk.start, chunk.end, chunk.text, score=u.score)
+
+
+def _same_place(q: Question, a: Unit, b: Unit) -> bool:
+    """Figures are shown side by side from different documents; an explanation may also draw on another
+    section of the same document (guidance answers one question in several places), not on the same passage."""
+    if q.wants in ("count", "rate", "wording"):
+        return a.chunk.source == b.chunk.source
+    return a.chunk.source == b.chunk.source and (a.chunk.block == b.chunk.block or a.chunk.id == b.chunk.id)
 
 
 def _same_text(a: Unit, b: Unit) -> bool:

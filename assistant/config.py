@@ -62,6 +62,8 @@ PLAN_BATCH = 32  # documents whose stored state is looked up together during ing
 EMBED_GROUP = 512  # new chunks gathered across documents before one encode and one write: bounded memory
 READ_PAGE = 1_000  # records per read of a whole collection: larger pages cost Chroma far more memory
 
+TOKENIZER_VERSION = "t2"  # bumped when lexical tokenisation changes: saved BM25 indexes are then rebuilt
+
 # --- retrieval -----------------------------------------------------------------------------------------
 DENSE_K = 20
 LEXICAL_K = 20

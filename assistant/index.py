@@ -140,6 +140,7 @@ def _blocks_of(chunks: list[Chunk]) -> str:
 # --- lexical -------------------------------------------------------------------------------------------
 
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+_KILO = re.compile(r"\b(\d+(?:\.\d+)?)k\b")
 _WORD = re.compile(r"\w+")
 STOPWORDS = frozenset("""
 a an the of in on at to for from by with and or but is are was were be been being do does did have
@@ -159,8 +160,10 @@ _PERIOD_WORDS = [
 
 
 def normalise_for_search(text: str) -> str:
-    """1,231 and 1231 are the same figure; curly and straight apostrophes the same letter; a week is 7 days."""
+    """1,231, 1231 and 1.2k are the same figure; curly and straight apostrophes the same letter; a week is
+    7 days."""
     text = _THOUSANDS.sub("", text).replace("’", "'").lower()
+    text = _KILO.sub(lambda m: str(round(float(m[1]) * 1000)), text)
     for pattern, same in _PERIOD_WORDS:
         text = pattern.sub(same, text)
     return text
@@ -430,7 +433,8 @@ class Index:
         return self._lexical[1]
 
     def _load_or_build_lexical(self, generation: str) -> LexicalIndex:
-        saved = self.lexical_dir / generation if generation else None
+        # Saved under the tokenizer's version too: a change in how text is tokenised makes old copies stale.
+        saved = self.lexical_dir / f"{generation}-{config.TOKENIZER_VERSION}" if generation else None
         if saved is not None and saved.is_dir():
             try:
                 return LexicalIndex.load(saved)
@@ -444,7 +448,7 @@ class Index:
             saved.parent.mkdir(parents=True, exist_ok=True)
             lexical.save(saved)
             for old in saved.parent.iterdir():  # earlier generations: readers that mapped them keep their copy
-                if old.is_dir() and old.name != generation and not old.name.startswith("."):
+                if old.is_dir() and old.name != saved.name and not old.name.startswith("."):
                     shutil.rmtree(old, ignore_errors=True)
         return lexical
 

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from assistant import Assistant, AssistantError
+from assistant import Assistant, AssistantError, config
 
 from .conftest import EVAL_DOCS
 
@@ -133,7 +133,7 @@ def test_lexical_index_is_saved_per_generation_and_rebuilt_when_unreadable(tmp_p
     path = tmp_path / "index"
     writer = Assistant.open(path)
     writer.ingest([docs])
-    generation = writer.index.fingerprint()
+    generation = f"{writer.index.fingerprint()}-{config.TOKENIZER_VERSION}"  # and the tokenizer's version
     assert [p.name for p in (path / "lexical").iterdir()] == [generation]
 
     loaded = Assistant.open(path).index.lexical()
@@ -152,5 +152,6 @@ def test_lexical_index_is_saved_per_generation_and_rebuilt_when_unreadable(tmp_p
     seed = docs / "seed-oxfordshire-register.md"
     seed.write_text(seed.read_text().replace("There are 310 registered", "There are 311 registered"))
     writer.ingest([docs])
-    assert writer.index.fingerprint() != generation
-    assert [p.name for p in (path / "lexical").iterdir()] == [writer.index.fingerprint()]
+    newer = f"{writer.index.fingerprint()}-{config.TOKENIZER_VERSION}"
+    assert newer != generation
+    assert [p.name for p in (path / "lexical").iterdir()] == [newer]
