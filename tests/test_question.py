@@ -41,3 +41,11 @@ def test_a_rank_or_title_is_not_needed_to_find_a_person():
     assert _without_titles("Det Supt Forsythe") == "Forsythe"
     assert _without_titles("DCI Marcus Oyelaran") == "Marcus Oyelaran"
     assert _without_titles("Sarah's Law") == "Sarah's Law"
+
+
+def test_a_figure_reads_the_same_however_it_is_written():
+    from assistant.index import normalise_for_search
+
+    assert normalise_for_search("per 100k residents") == normalise_for_search("per 100,000 residents")
+    assert normalise_for_search("1.2k notifications") == "1200 notifications"
+    assert normalise_for_search("a 5km walk") == "a 5km walk"
