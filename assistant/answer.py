@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 
 from . import config
 from .chunking import split_units
-from .index import Index, normalise_for_search, tokenize
+from .index import Index, LexicalIndex, normalise_for_search, tokenize
 from .question import Question, figures, overlaps, periods
 from .retrieval import Hit
 
@@ -100,17 +100,17 @@ def no_answer(question: str) -> Answer:
 
 # --- choosing ------------------------------------------------------------------------------------------
 
-def compose(index: Index, q: Question, hits: list[Hit], idf: dict[str, float]) -> Answer:
-    """`idf` weighs the question's words by how rare they are in the index (the lexical index's)."""
-    units = [u for hit in hits for u in _units(index, hit)]
-    terms = _weighted_terms(q, idf)
+def compose(index: Index, q: Question, hits: list[Hit], lexical: LexicalIndex) -> Answer:
+    """`lexical` is the index's current BM25: its IDF weighs the question's words by how rare they are."""
+    units = [u for hit in hits for u in _units(index, hit, whole_paragraphs=q.wants == "wording")]
+    terms = _weighted_terms(q, lexical.idf)
     for u in units:
         u.score = _lexical_score(q, u, terms)
     narrowing = _narrowing_terms(q)
     for u in units:
         if narrowing and not _narrowed(narrowing, u):
             u.score -= NOT_NARROWED  # a figure of the same population but not of what was asked
-    candidates = sorted((u for u in units if u.score > 0 and _acceptable(q, u, index)),
+    candidates = sorted((u for u in units if u.score > 0 and _acceptable(q, u, index, lexical)),
                         key=lambda u: u.score, reverse=True)[:RERANK]
     _add_semantic_score(index, q, candidates)
     candidates.sort(key=lambda u: u.score, reverse=True)
@@ -141,9 +141,12 @@ def _unit_search_text(u: Unit) -> str:
     return "\n".join(_plain(p) for p in dict.fromkeys((heading, u.chunk.context, u.header, u.text)) if p)
 
 
-def _units(index: Index, hit: Hit) -> list[Unit]:
+def _units(index: Index, hit: Hit, whole_paragraphs: bool = False) -> list[Unit]:
+    """The sentences and rows of a hit; with `whole_paragraphs`, a paragraph is one unit (a quotation is
+    judged by all it says, not by its best sentence)."""
     chunk = hit.chunk
-    spans = split_units(chunk.text, 0, len(chunk.text), chunk.kind)
+    whole = whole_paragraphs and chunk.kind == "paragraph" and len(chunk.text) <= config.CHUNK_MAX_CHARS
+    spans = [(0, len(chunk.text))] if whole else split_units(chunk.text, 0, len(chunk.text), chunk.kind)
     out = []
     header, header_start = "", None
     if chunk.kind in ("table", "list") and chunk.context:
@@ -272,7 +275,7 @@ def _bigrams(question: str, text: str) -> float:
     return len(pairs & set(zip(ts, ts[1:], strict=False))) / len(pairs)
 
 
-def _acceptable(q: Question, u: Unit, index: Index) -> bool:
+def _acceptable(q: Question, u: Unit, index: Index, lexical: LexicalIndex) -> bool:
     """Hard checks: a sentence that fails one of these cannot answer the question, however similar it is."""
     own = u.text if u.chunk.kind == "paragraph" else " ".join((u.text, u.header, u.chunk.context,
                                                                   " ".join(u.chunk.headings[-1:])))
@@ -282,7 +285,7 @@ def _acceptable(q: Question, u: Unit, index: Index) -> bool:
         return False
     if q.periods and not overlaps(q.periods, _unit_periods(u)):
         return False
-    return not (q.wants in ("count", "rate", "wording") and not _names_present(q, u, index))
+    return not (q.wants in ("count", "rate", "wording") and not _names_present(q, u, index, lexical))
 
 
 # Words that say a question wants a figure, or name the register's population, and so narrow nothing.
@@ -345,7 +348,7 @@ def same_measure(a: str, b: str) -> bool:
     return a == b or (min(len(a), len(b)) >= 5 and a[:4] == b[:4]) or {a, b} <= _POPULATION
 
 
-def _names_present(q: Question, u: Unit, index: Index) -> bool:
+def _names_present(q: Question, u: Unit, index: Index, lexical: LexicalIndex) -> bool:
     """A figure is about a place or body. A place the question is about ("in Fenwick") must be named where
     the figure is: in the sentence, its passage, headings, title or publisher, and not merely as one of
     several ("across Harrowgate Vale, Fenwick and Otterbridge" is a figure for all of them). Any other name
@@ -357,17 +360,17 @@ def _names_present(q: Question, u: Unit, index: Index) -> bool:
                                            chunk.title, chunk.publisher or "")))
     wider = None
     for name in q.names:
-        key = normalise_for_search(_without_titles(name))
+        keys = [normalise_for_search(n) for n in (_without_titles(name), *index.aliases(name, lexical))]
         if _only_in_a_list(name, u.text):
             return False
         if name in q.places:
-            if key not in local:
+            if not any(k in local for k in keys):
                 return False
             continue
-        if key not in local:
+        if not any(k in local for k in keys):
             wider = wider or normalise_for_search(_section_before(index, u) if q.wants in ("count", "rate")
                                                   else index.document_text(chunk.source, chunk.doc_hash))
-            if key not in wider:
+            if not any(k in wider for k in keys):
                 return False
     return True
 

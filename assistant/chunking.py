@@ -124,13 +124,19 @@ def chunk_document(doc: Document) -> list[Chunk]:
             chunks.append(_make_chunk(doc, start, end, block.kind, path, "\n".join(c for c in (context, ctx) if c),
                                       block.start))
         if block.kind == "paragraph" and _ATTRIBUTION.search(body):
-            lead_in = body.split("“")[0].split("\"")[0].strip() if not body.endswith(":") else body.strip()
+            lead_in = body.split("“")[0].split("\"")[0].strip() if not body.endswith(":") else _last_sentence(body)
         elif block.kind == "paragraph" and not starts_quote:
             lead_in = ""
     if not chunks:  # e.g. a document that is nothing but headings
         end = len(text.rstrip())
         chunks.append(_make_chunk(doc, 0, end, "paragraph", (), ""))
     return chunks
+
+
+def _last_sentence(text: str) -> str:
+    """A list's lead-in is the sentence that introduces it, not the whole paragraph before it."""
+    spans = _sentences(text, 0, len(text))
+    return text[spans[-1][0]:spans[-1][1]] if spans else text.strip()
 
 
 def _make_chunk(doc: Document, start: int, end: int, kind: str, headings: tuple[str, ...], context: str,

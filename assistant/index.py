@@ -140,6 +140,8 @@ def _blocks_of(chunks: list[Chunk]) -> str:
 # --- lexical -------------------------------------------------------------------------------------------
 
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+_PROPER = r"[A-Z][\w'’-]*(?:\s+(?:[A-Z][\w'’-]*|of|and|the|for))*"  # a capitalised name, "of"s included
+_KNOWN_AS = r"(?:(?:often|widely|commonly|also|sometimes|better|popularly)\s+)?(?:called|known as|referred to as)"
 _KILO = re.compile(r"\b(\d+(?:\.\d+)?)k\b")
 _WORD = re.compile(r"\w+")
 STOPWORDS = frozenset("""
@@ -286,6 +288,7 @@ class Index:
         self.documents = self.client.get_or_create_collection(
             config.DOCUMENTS_COLLECTION, embedding_function=None)
         self._lexical: tuple[str, LexicalIndex] | None = None
+        self._aliases: dict[tuple[int, str], frozenset[str]] = {}
         self._encoder = None
         self._vectorstore = None
 
@@ -431,6 +434,23 @@ class Index:
         if self._lexical is None or self._lexical[0] != generation:
             self._lexical = (generation, self._load_or_build_lexical(generation))
         return self._lexical[1]
+
+    def aliases(self, name: str, lexical: LexicalIndex) -> frozenset[str]:
+        """Other names the documents give the same thing ("the Child Sex Offender Disclosure Scheme, widely
+        known as Sarah's Law"), read from the passages that mention it: a figure given under one name answers
+        a question that uses the other. `lexical` is the current BM25 index (`lexical()`)."""
+        key = (id(lexical), name)
+        if key not in self._aliases:
+            name_pattern = re.escape(name).replace("'", "['’]")
+            found: set[str] = set()
+            for chunk in self.get_chunks([i for i, _ in lexical.search(name, 8)]):
+                for pattern in (rf"({_PROPER})\s*(?:,\s*{_KNOWN_AS}|\(\s*(?:{_KNOWN_AS}\s+)?)\s*{name_pattern}\b",
+                                rf"\b{name_pattern}\s*(?:,\s*{_KNOWN_AS}|\(\s*(?:{_KNOWN_AS}\s+)?)\s*(?:the\s+)?({_PROPER})"):
+                    found.update(re.sub(r"^The\s+", "", m[1]) for m in re.finditer(pattern, chunk.text))
+            if len(self._aliases) > 1024:
+                self._aliases.clear()
+            self._aliases[key] = frozenset(a for a in found if a.lower() != name.lower())
+        return self._aliases[key]
 
     def _load_or_build_lexical(self, generation: str) -> LexicalIndex:
         # Saved under the tokenizer's version too: a change in how text is tokenised makes old copies stale.

@@ -67,7 +67,7 @@ def retrieve(ctx: Context) -> None:
 
 
 def compose_answer(ctx: Context) -> Answer | None:
-    ctx.answer = compose(ctx.index, ctx.parsed, ctx.hits, ctx.lexical.idf)
+    ctx.answer = compose(ctx.index, ctx.parsed, ctx.hits, ctx.lexical)
     return ctx.answer if ctx.answer.status != "answered" else None
 
 

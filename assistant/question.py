@@ -34,6 +34,11 @@ def _year(text: str) -> int:
     return int(text)
 
 
+def _year_to(end: dt.date) -> tuple[dt.date, dt.date]:
+    """The twelve months that end on `end`."""
+    return _day(end.year - 1, end.month, end.day) + dt.timedelta(days=1), end
+
+
 def _day(year: int, month: int, day: int) -> dt.date:
     return min(dt.date(year, month, min(day, 28)) + dt.timedelta(days=max(day - 28, 0)), _month_end(year, month))
 
@@ -42,6 +47,11 @@ _PERIOD_PATTERNS: list[tuple[re.Pattern, object]] = [
     # 2023/24, 2023-24, 2023–24: a financial year, 1 April to 31 March
     (re.compile(r"\b(20\d\d|19\d\d)\s*[/–-]\s*(\d\d)\b"),
      lambda m: (dt.date(_year(m[1]), 4, 1), dt.date(_year(m[1]) + 1, 3, 31))),
+    # the year to March 2025 / the 12 months ending 31 March 2025: the twelve months that end then
+    (re.compile(rf"\b(?:year|12 months|twelve months)\s+(?:to|ending|ended|up to)\s+(?:(\d{{1,2}})(?:st|nd|rd|th)?\s+)?"
+                rf"{_MONTH}\s+(\d{{4}})\b", re.I),
+     lambda m: _year_to(_day(_year(m[3]), MONTHS[m[2].lower()], int(m[1])) if m[1]
+                        else _month_end(_year(m[3]), MONTHS[m[2].lower()]))),
     # between April and June 2024 / April to June 2023 / April–September 2024
     (re.compile(rf"\b{_MONTH}\s*(?:to|and|until|through|[-–])\s*{_MONTH}\s+(\d{{4}})\b", re.I),
      lambda m: (dt.date(_year(m[3]), MONTHS[m[1].lower()], 1), _month_end(_year(m[3]), MONTHS[m[2].lower()]))),
@@ -91,6 +101,7 @@ _UNIT_AFTER = re.compile(
     r"(?:" + _MONTH + r"))\b", re.I)
 
 
+_RATE_LABEL = re.compile(r"(?:per|for every|in every)\s+[\d,]+(?:\s+[a-z]+)?\s*:\s*$", re.I)
 _RATE_AFTER = re.compile(r"\s*(?:[\w-]+\s+){0,5}?(?:per|for every|in every|out of)\s+[\d,]+\b", re.I)
 _NOUN_STOP = {"of", "in", "at", "on", "for", "who", "which", "that", "were", "was", "are", "is", "had", "have", "has",
               "from", "to", "with", "by", "and", "or", "than", "under", "during", "between", "across", "as", "a",
@@ -116,8 +127,9 @@ def figures(text: str) -> list[Figure]:
             continue
         before, after = text[max(0, m.start() - 12):m.start()], text[m.end():m.end() + 60]
         noun = ""
-        if m.group(2) or re.match(r"\s*(?:per\s*cent|%)", after, re.I):
-            kind = "rate"
+        if m.group(2) or re.match(r"\s*(?:per\s*cent|%)", after, re.I) or _RATE_LABEL.search(
+                text[max(0, m.start() - 40):m.start()]):
+            kind = "rate"  # also "Offenders per 100,000 population: 118"
         elif _UNIT_AFTER.match(after):
             kind = "duration"  # "3 days", "every 12 months"
         elif _RATE_AFTER.match(after) or re.search(r"(?:per|every|out of)\s*$", before, re.I):

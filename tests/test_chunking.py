@@ -77,3 +77,14 @@ def test_any_text_chunks_with_exact_offsets(text):
     if not text.strip():
         return
     _check(Document(source="x.md", text=text, title="x"))
+
+
+def test_a_list_lead_in_is_the_sentence_that_introduces_it():
+    from assistant.chunking import chunk_document
+    from assistant.documents import Document
+
+    text = ("Families live near the boundary and move both ways. The other force shared these figures:\n\n"
+            "- 204 applications\n- 23 disclosures\n")
+    chunks = chunk_document(Document(source="x.txt", text=text, title="x"))
+    items = [c for c in chunks if c.kind == "list"]
+    assert items and all(c.context == "The other force shared these figures:" for c in items)

@@ -49,3 +49,20 @@ def test_a_figure_reads_the_same_however_it_is_written():
     assert normalise_for_search("per 100k residents") == normalise_for_search("per 100,000 residents")
     assert normalise_for_search("1.2k notifications") == "1200 notifications"
     assert normalise_for_search("a 5km walk") == "a 5km walk"
+
+
+def test_the_year_to_a_month_is_the_twelve_months_that_end_then():
+    import datetime as dt
+
+    from assistant.question import periods
+
+    assert periods("in the year to March 2025") == [(dt.date(2024, 4, 1), dt.date(2025, 3, 31))]
+    assert periods("the 12 months ending 29 February 2024") == [(dt.date(2023, 3, 1), dt.date(2024, 2, 29))]
+
+
+def test_a_rate_labelled_before_its_figure_is_a_rate():
+    from assistant.question import figures
+
+    kinds = {f.text: f.kind for f in figures("Offenders per 100,000 population: 118 at 31 March 2025")}
+    assert kinds["118"] == "rate"
+    assert {f.text: f.kind for f in figures("There were 118 offenders at 31 March 2025")}["118"] == "count"

@@ -31,3 +31,11 @@ def test_a_table_takes_one_place_among_the_hits_and_brings_all_its_rows(eval_ass
     assert tables and len(tables) == len(set(tables)), "two rows of one table took two places"
     rows = [h.chunk.text for h in retrieval.with_blocks(index, found) if h.chunk.kind == "table"]
     assert any("| Caution |" in r for r in rows) and any("30 months or more" in r for r in rows)
+
+
+def test_the_documents_teach_other_names_for_a_scheme(eval_assistant):
+    index = eval_assistant.index
+    lexical = index.lexical()
+    assert "Child Sex Offender Disclosure Scheme" in index.aliases("Sarah's Law", lexical)
+    assert "Sarah's Law" in index.aliases("Child Sex Offender Disclosure Scheme", lexical)
+    assert index.aliases("Operation Nowhere", lexical) == frozenset()
