@@ -138,8 +138,14 @@ def figures(text: str) -> list[Figure]:
             kind = "other"
         else:
             kind, noun = "count", _counted_noun(after)
+        if out and kind == "count" and _COMPARISON.fullmatch(text[out[-1].end:m.start()]):
+            kind, noun = out[-1].kind, out[-1].noun  # "118 per 100,000 at 31 March 2025 (113 at ...)"
         out.append(Figure(m.group(0), m.start(), m.end(), kind, noun))
     return out
+
+
+# What lies between a figure and a comparison with it in brackets: "... at 31 March 2025 (".
+_COMPARISON = re.compile(r"[^()]{0,40}\(\s*(?:compared with|against|from|up from|down from|vs\.?)?\s*", re.I)
 
 
 def _counted_noun(after: str) -> str:

@@ -66,3 +66,12 @@ def test_a_rate_labelled_before_its_figure_is_a_rate():
     kinds = {f.text: f.kind for f in figures("Offenders per 100,000 population: 118 at 31 March 2025")}
     assert kinds["118"] == "rate"
     assert {f.text: f.kind for f in figures("There were 118 offenders at 31 March 2025")}["118"] == "count"
+
+
+def test_a_comparison_in_brackets_is_the_same_kind_of_figure():
+    from assistant.question import figures
+
+    rate = figures("Offenders per 100,000 population: 118 at 31 March 2025 (113 at 31 March 2024)")
+    assert [f.kind for f in rate if f.text in ("118", "113")] == ["rate", "rate"]
+    counts = figures("2,154 registered sex offenders at 31 March 2024 (2,089 at 31 March 2023)")
+    assert [f.kind for f in counts] == ["count", "count"]
