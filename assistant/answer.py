@@ -109,7 +109,9 @@ def compose(index: Index, q: Question, hits: list[Hit], lexical: LexicalIndex) -
     narrowing = _narrowing_terms(q)
     for u in units:
         if narrowing and not _narrowed(narrowing, u):
-            u.score -= NOT_NARROWED  # a figure of the same population but not of what was asked
+            # A figure of the same population but not of what was asked ranks lower; one that does not even
+            # count the thing asked about ("66 people charged" for "how many travel notifications") is out.
+            u.score = -1.0 if q.measure and not _counts_the_measure(q, u) else u.score - NOT_NARROWED
     candidates = sorted((u for u in units if u.score > 0 and _acceptable(q, u, index, lexical)),
                         key=lambda u: u.score, reverse=True)[:RERANK]
     _add_semantic_score(index, q, candidates)
@@ -283,7 +285,7 @@ def _acceptable(q: Question, u: Unit, index: Index, lexical: LexicalIndex) -> bo
         return False
     if q.wants == "count" and not _measure_present(q, u):
         return False
-    if q.periods and not overlaps(q.periods, _unit_periods(u)):
+    if q.periods and not overlaps(q.periods, _unit_periods(u), strict=q.wants in ("count", "rate")):
         return False
     return not (q.wants in ("count", "rate", "wording") and not _names_present(q, u, index, lexical))
 
@@ -327,6 +329,13 @@ def _unit_periods(u: Unit) -> list:
         day = dt.date.fromisoformat(u.chunk.published)
         return [(day - dt.timedelta(days=366), day)]
     return []
+
+
+def _counts_the_measure(q: Question, u: Unit) -> bool:
+    """A count in the sentence is of the thing asked about: '268 notifications' for 'how many notifications'."""
+    head = _stems(q.measure)[-1:]
+    return bool(head) and any(f.kind == "count" and f.noun and any(same_measure(head[0], n) for n in _stems(f.noun))
+                              for f in figures(" ".join((u.text, u.header))))
 
 
 def _measure_present(q: Question, u: Unit) -> bool:

@@ -82,8 +82,13 @@ def periods(text: str) -> list[Period]:
     return found
 
 
-def overlaps(wanted: list[Period], offered: list[Period]) -> bool:
-    return any(a0 <= b1 and b0 <= a1 for a0, a1 in wanted for b0, b1 in offered)
+def overlaps(wanted: list[Period], offered: list[Period], strict: bool = False) -> bool:
+    """Whether two periods meet; `strict` (for figures): share at least half of the shorter one, so a figure
+    for calendar 2023 is not one for 2022/23 (three months shared), a figure at 31 March 2023 is."""
+    def shared(a0: dt.date, a1: dt.date, b0: dt.date, b1: dt.date) -> bool:
+        days = (min(a1, b1) - max(a0, b0)).days + 1
+        return days > 0 and (not strict or days * 2 >= min((a1 - a0).days, (b1 - b0).days) + 1)
+    return any(shared(a0, a1, b0, b1) for a0, a1 in wanted for b0, b1 in offered)
 
 
 # --- figures -------------------------------------------------------------------------------------------

@@ -75,3 +75,15 @@ def test_a_comparison_in_brackets_is_the_same_kind_of_figure():
     assert [f.kind for f in rate if f.text in ("118", "113")] == ["rate", "rate"]
     counts = figures("2,154 registered sex offenders at 31 March 2024 (2,089 at 31 March 2023)")
     assert [f.kind for f in counts] == ["count", "count"]
+
+
+def test_a_figure_period_must_mostly_match_the_one_asked_about():
+    import datetime as dt
+
+    from assistant.question import overlaps
+
+    fin_2022 = [(dt.date(2022, 4, 1), dt.date(2023, 3, 31))]
+    calendar_2023 = [(dt.date(2023, 1, 1), dt.date(2023, 12, 31))]
+    year_end = [(dt.date(2023, 3, 31), dt.date(2023, 3, 31))]
+    assert overlaps(fin_2022, calendar_2023) and not overlaps(fin_2022, calendar_2023, strict=True)
+    assert overlaps(fin_2022, year_end, strict=True)
