@@ -821,7 +821,7 @@ _STREET = (r"(?:Road|Street|Lane|Close|Avenue|Way|Drive|Crescent|Court|Place|Gar
 _PRIVATE_DATA = re.compile(
     rf"\b\d{{1,4}}[a-z]?,? (?:[A-Z][a-z]+ ){{1,2}}{_STREET}\b"
     r"|\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b"  # UK postcode
-    r"|(?:\+44\s?|\b0)\d{3,4}\s?\d{3}\s?\d{3,4}\b"  # UK phone number
+    r"|(?:\+44\s?|\b0)(?![38])\d{3,4}\s?\d{3}\s?\d{3,4}\b"  # a UK phone number, but not a helpline (03, 08)
     r"|(?i:\b(?:born on|date of birth|d\.?o\.?b\.?)\b)[^.]{0,20}\d|\b\d{1,2}/\d{1,2}/(?:19|20)\d\d\b")
 _PRIVATE_NAME = re.compile(
     r"\b(?:[A-Z][a-z]+ [A-Z][a-z'-]+|(?:Mr|Mrs|Ms|Miss)\.? [A-Z][a-z'-]+),? (?:aged )?\d{1,2},"
