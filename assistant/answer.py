@@ -151,9 +151,11 @@ def _units(index: Index, hit: Hit, whole_paragraphs: bool = False) -> list[Unit]
     spans = [(0, len(chunk.text))] if whole else split_units(chunk.text, 0, len(chunk.text), chunk.kind)
     out = []
     header, header_start = "", None
-    if chunk.kind in ("table", "list") and chunk.context:
-        # A table row needs its column header, a list item its lead-in ("You must tell us within 3 days if:").
-        header = chunk.context.splitlines()[-1]
+    context_line = chunk.context.splitlines()[-1] if chunk.context else ""
+    if chunk.kind == "list" and context_line or chunk.kind == "table" and context_line.lstrip().startswith("|"):
+        # A table row needs its column header, a list item its lead-in ("You must tell us within 3 days if:");
+        # a table's first chunk holds its header row itself (its context is the line before the table).
+        header = context_line
         found = index.document_text(chunk.source, chunk.doc_hash).rfind(header, 0, chunk.start)
         header_start = found if found >= 0 else None
     elif chunk.kind == "table" and spans:

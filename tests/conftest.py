@@ -35,3 +35,13 @@ def corpus_assistant(tmp_path_factory) -> Assistant:
     assistant = Assistant.open(tmp_path_factory.mktemp("corpus-index"))
     assistant.ingest([CORPUS])
     return assistant
+
+
+@pytest.fixture(scope="session")
+def holdout_assistant(tmp_path_factory) -> Assistant:
+    """An index of tests/holdout/docs: another invented force, written after the answerer, to measure how it
+    does on documents and wordings it was not built on."""
+    assistant = Assistant.open(tmp_path_factory.mktemp("holdout-index"))
+    report = assistant.ingest([ROOT / "tests" / "holdout" / "docs"])
+    assert not report.skipped, report.skipped
+    return assistant

@@ -98,3 +98,19 @@ def test_sample_corpus_cases(corpus_assistant):
     assert summary["passed"] / summary["cases"] >= 0.9, failed
     assert summary["refusal_recall"] == 1 and summary["false_refusal"] == 0, failed
     assert summary["abstention"] == 1 and summary["faithfulness_violations"] == 0, failed
+
+
+def test_held_out_cases(holdout_assistant):
+    """tests/holdout/: a force, documents and wordings the answerer was not built on (written blind to its
+    code). A floor that keeps what generalises: no refusal missed, nothing legitimate refused, nothing
+    unfaithful, and at least three answerable cases in four right."""
+    from assistant.evaluation import load_cases, run_cases, summarise
+
+    from .conftest import ROOT
+
+    results = run_cases(holdout_assistant, load_cases(ROOT / "tests" / "holdout" / "cases.yaml"), progress=False)
+    summary = summarise(results)
+    failed = [(r.case.id, r.failures) for r in results if not r.passed]
+    assert summary["passed"] / summary["cases"] >= 0.75, failed
+    assert summary["refusal_recall"] == 1 and summary["false_refusal"] == 0, failed
+    assert summary["faithfulness_violations"] == 0, failed
