@@ -488,7 +488,8 @@ _EXEMPT: dict[str, re.Pattern] = {
         r"|\b(?:do|does|must) (?:i|they|he|she|you|we) (?:still |also )?(?:have|need) to (?:go|tell|report|notify|"
         r"let|update|sign|attend|turn up)\b|\bhow long (?:have|do) (?:i|they|you|we) (?:got|have)\b"
         r"|\b(?:update|change) (?:their|my|his|her|your) (?:address|details|name|surname)\b"),
-    "claim": re.compile(r"\bis (?:that|this|it) (?:true|right|correct|accurate|legal)\b"),
+    "claim": re.compile(r"\bis (?:that|this|it)(?: even| actually| really)? (?:true|right|correct|accurate|legal|"
+                        r"illegal|lawful|unlawful|allowed|a crime|an offence|against the law)\b"),
     "process": re.compile(r"^(?:how|why|what) (?:do|does|did|can|could|would|should|will) (?:the )?(?:\w+ )?"
                           r"(?:police|officers?|forces?|mappa|agencies|authorities|probation|courts?|managers?|teams?|services?|staff)\b"),
     "definition": re.compile(
@@ -570,7 +571,8 @@ _NOT_NAMES = frozenset({
 
 
 _IN_PLACE = re.compile(r"\b(?:in|across|around|near|throughout|within|outside)\s+(?:[A-Z][\w'-]*\s+){0,2}$")
-_ORGANISATION = re.compile(r"\s+(?:[A-Z][\w'-]*\s+)?(?i:police|constabulary|council|county|district|borough|city|"
+_ORGANISATION = re.compile(r"\s+(?:[A-Z][\w'-]*\s+)?(?i:(?:sex|sexual|offenders?|public|protection)\s+){0,3}"
+                           r"(?i:police|constabulary|council|county|district|borough|city|"
                            r"town|force|mappa|pcc|partnership|gazette|echo|news|times|press|station|headquarters|hq|"
                            r"university|college|court|register|figures?|total|area|region|report|statistics|"
                            r"statement|release|article|story|posts?|meeting|survey|data)\b")
@@ -686,9 +688,11 @@ def _exemptions(text: str, names: set[str]) -> set[str]:
     return exempt - {"duty"} if _individual_duty(text, names) or named and _MEMBER.search(text) else exempt
 
 
-# "I'm on the register and I'll be taking my wife's surname." tells the asker's own situation; it asks nothing.
-_OWN_SITUATION = re.compile(r"\s*(?:i|i'm|i am|i'll|i've|i was|we|we're|we've|my|our)\b"
-                            r"(?!\s+(?:want|need|would like|'d like|demand|insist|must know))(?![^?]*\?\s*$)")
+# A sentence that asks (a question, an order, "I want ..."), not one that tells the asker's situation or reports
+# what others say ("I'll be taking my wife's surname.", "people keep posting a man's name.").
+_ASKS = re.compile(r"[^?]*\?\s*$|\s*(?:please\s+)?(?:give|tell|show|list|send|name|find|write|complete|print|share|"
+                   r"provide|post|reveal|confirm|identify|locate|describe|what|where|who|which)\b"
+                   r"|\s*i (?:want|need|would like|'d like)\b", re.I)
 
 
 def _personal(text: str, names: set[str], context: str, strict: bool) -> str | None:
@@ -711,8 +715,7 @@ def _personal(text: str, names: set[str], context: str, strict: bool) -> str | N
         return "lookup"
     if _PRIVATE_CONTACT.search(text) and not exempt & {"duty", "route"}:
         return "private_contact"
-    parts = [text, *(p for p in re.split(r"(?<=[.?!:;])\s+", text) if p.strip() and p != text
-                     and not _OWN_SITUATION.match(p))]
+    parts = [text, *(p for p in re.split(r"(?<=[.?!:;])\s+", text) if p.strip() and p != text and _ASKS.match(p))]
     for part in parts:
         own = exempt if part is text else exemptions(part)
         if (subject and _ASK_IDENTITY.search(part) or _DUMP.search(part)) and not own:
@@ -796,7 +799,8 @@ def check_question(question: str, history: list[dict] | None = None) -> Decision
     text = normalise(question)
     if not turns or (_exemptions(text, _names(_fold(question))) and not _INSIST.search(text)):
         return ALLOW
-    declined = any(_DECLINED.search(normalise(str(t.get("content", "")))) for t in history
+    # An earlier refusal opens the assistant's turn; a quoted document that "cannot identify" anyone is no refusal.
+    declined = any(_DECLINED.search(normalise(str(t.get("content", "")))[:120]) for t in history
                    if t.get("role") == "assistant") or any(_check_question(t).refuse for t in turns)
     # A follow-up refers back ("is he on it?", "and there?") or has no subject of its own ("the breakdown by area?")
     own_subject = _REG_PEOPLE.search(text) or _REGISTER.search(text) or _PRIVATE.search(text) or _specific(
