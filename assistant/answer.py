@@ -375,7 +375,7 @@ def _names_present(q: Question, u: Unit, index: Index, lexical: LexicalIndex) ->
         if _only_in_a_list(name, u.text):
             return False
         if name in q.places:
-            if not any(k in local for k in keys):
+            if not any(k in local for k in keys) or _about_another_body(u.text, keys):
                 return False
             continue
         if not any(k in local for k in keys):
@@ -384,6 +384,17 @@ def _names_present(q: Question, u: Unit, index: Index, lexical: LexicalIndex) ->
             if not any(k in wider for k in keys):
                 return False
     return True
+
+
+_BODY = re.compile(r"\b((?:[A-Z][\w'’-]+\s+)+)(?:Police|Constabulary|Council|Partnership)\b")
+
+
+def _about_another_body(text: str, keys: list[str]) -> bool:
+    """'Redhallow Police, which covers the area to the east, reported 1,342': a figure reported by another
+    force or council, in a sentence that does not name the place asked about, is that body's figure."""
+    plain = normalise_for_search(text)
+    bodies = [normalise_for_search(m[1]) for m in _BODY.finditer(text)]
+    return bool(bodies) and not any(k in plain for k in keys)
 
 
 def _section_before(index: Index, u: Unit) -> str:

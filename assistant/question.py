@@ -83,11 +83,15 @@ def periods(text: str) -> list[Period]:
 
 
 def overlaps(wanted: list[Period], offered: list[Period], strict: bool = False) -> bool:
-    """Whether two periods meet; `strict` (for figures): share at least half of the shorter one, so a figure
-    for calendar 2023 is not one for 2022/23 (three months shared), a figure at 31 March 2023 is."""
+    """Whether two periods meet; `strict` (for figures): share at least half of each, so a figure for calendar
+    2023 is not one for 2022/23 (three months shared), nor a year's for a quarter's; one at 31 March 2023 is."""
     def shared(a0: dt.date, a1: dt.date, b0: dt.date, b1: dt.date) -> bool:
         days = (min(a1, b1) - max(a0, b0)).days + 1
-        return days > 0 and (not strict or days * 2 >= min((a1 - a0).days, (b1 - b0).days) + 1)
+        shorter, longer = sorted(((a1 - a0).days + 1, (b1 - b0).days + 1))
+        # Between two spans (a quarter, a year) the longer must be mostly shared too: a year's figure is not
+        # a quarter's. A day inside a span (a snapshot at the year's end) is enough.
+        needed = longer if shorter >= 28 else shorter
+        return days > 0 and (not strict or days * 2 >= needed)
     return any(shared(a0, a1, b0, b1) for a0, a1 in wanted for b0, b1 in offered)
 
 

@@ -85,5 +85,15 @@ def test_a_figure_period_must_mostly_match_the_one_asked_about():
     fin_2022 = [(dt.date(2022, 4, 1), dt.date(2023, 3, 31))]
     calendar_2023 = [(dt.date(2023, 1, 1), dt.date(2023, 12, 31))]
     year_end = [(dt.date(2023, 3, 31), dt.date(2023, 3, 31))]
+    quarter = [(dt.date(2022, 10, 1), dt.date(2022, 12, 31))]
     assert overlaps(fin_2022, calendar_2023) and not overlaps(fin_2022, calendar_2023, strict=True)
     assert overlaps(fin_2022, year_end, strict=True)
+    assert overlaps(quarter, fin_2022) and not overlaps(quarter, fin_2022, strict=True)  # a year is no quarter
+
+
+def test_a_figure_another_force_reported_is_not_the_asked_place_s():
+    from assistant.answer import _about_another_body
+
+    assert _about_another_body("Redhallow Police, which covers the area to the east, reported 1,342.", ["calderwick"])
+    assert not _about_another_body("Calderwick Constabulary reported 1,007 registered offenders.", ["calderwick"])
+    assert not _about_another_body("There were 1,007 registered offenders at 31 March 2025.", ["calderwick"])
