@@ -30,7 +30,8 @@ DOC_TYPE_LABELS = {
 NO_ANSWER_TEXT = ("The documents I can search don't answer this. Rather than guess, I'd suggest checking the "
                   "publisher's website or asking them directly.")
 # Scores are word coverage (0..1, plus small nudges) + SEMANTIC_WEIGHT x sentence similarity; the two
-# thresholds and the weight were set on ../shared/eval/dev-cases.yaml, tests/corpus_cases.yaml and tests/holdout together.
+# thresholds and the weight were set on ../shared/eval/dev-cases.yaml, tests/corpus_cases.yaml and
+# tests/holdout/cases.yaml together.
 MIN_SCORE = 0.4
 MIN_TYPED_SCORE = 0.4
 RERANK = 12  # candidates re-scored by sentence similarity: enough to reach past lexical near-misses

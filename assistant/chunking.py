@@ -221,7 +221,7 @@ def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     seg_start = start
     for match in _SENTENCE_BREAK.finditer(text, start, end):
         following = text[match.end():match.end() + 1]
-        word = re.findall(r"[\w.]+$", text[seg_start:match.start()])
+        word = re.findall(r"[\w.'’]+$", text[seg_start:match.start()])  # "neighbour's." is no initial
         prev = word[0].lower().rstrip(".") if word else ""
         if not following or not (following.isupper() or following.isdigit() or following in "\"“‘'(["):
             continue

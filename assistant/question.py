@@ -186,7 +186,7 @@ _WANTS = [
                            r"line about|phrase)\b", re.I)),
     ("duration", re.compile(r"\b(how long|how often|how soon|how much notice|within how|by when|when must|"
                             r"how quickly|deadline)\b", re.I)),
-    ("count", re.compile(r"\b(how many|number of|how much|total)\b", re.I)),
+    ("count", re.compile(r"\b(how many|number of|how much|total|count of|size of)\b", re.I)),
     ("rate", re.compile(r"\b(what|which) (percentage|proportion|share|rate)\b|\brate of\b|\bper cent\b", re.I)),
 ]
 _FOLLOW_UP = re.compile(

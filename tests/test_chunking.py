@@ -88,3 +88,11 @@ def test_a_list_lead_in_is_the_sentence_that_introduces_it():
     chunks = chunk_document(Document(source="x.txt", text=text, title="x"))
     items = [c for c in chunks if c.kind == "list"]
     assert items and all(c.context == "The other force shared these figures:" for c in items)
+
+
+def test_a_possessive_before_a_full_stop_ends_a_sentence():
+    from assistant.chunking import split_units
+
+    text = "Our register is smaller than our neighbour's. Redhallow Police reported 1,342. J. Smith said so."
+    assert [text[s:e] for s, e in split_units(text)] == [
+        "Our register is smaller than our neighbour's.", "Redhallow Police reported 1,342.", "J. Smith said so."]

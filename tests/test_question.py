@@ -97,3 +97,8 @@ def test_a_figure_another_force_reported_is_not_the_asked_place_s():
     assert _about_another_body("Redhallow Police, which covers the area to the east, reported 1,342.", ["calderwick"])
     assert not _about_another_body("Calderwick Constabulary reported 1,007 registered offenders.", ["calderwick"])
     assert not _about_another_body("There were 1,007 registered offenders at 31 March 2025.", ["calderwick"])
+
+
+def test_a_count_asked_for_without_how_many():
+    assert Question.parse("What's the latest count of registered offenders in the area?").wants == "count"
+    assert Question.parse("What was the size of the register in 2024?").wants == "count"
