@@ -473,10 +473,13 @@ OPEN_ANSWER_CHARS = 450
 
 
 def _with_following_sentences(u: Unit) -> Unit:
-    """An explanation rarely fits in one sentence: carry on through the paragraph, within a limit."""
+    """An explanation rarely fits in one sentence: a short paragraph is quoted whole (its first sentence often
+    names what the rest explains), a longer one from the best sentence on, within a limit."""
     chunk = u.chunk
     if chunk.kind != "paragraph":
         return u
+    if len(chunk.text) <= OPEN_ANSWER_CHARS:
+        return Unit(u.hit, chunk.start, chunk.end, chunk.text, score=u.score)
     end = u.end
     for s, e in split_units(chunk.text, 0, len(chunk.text), chunk.kind):
         start, stop = chunk.start + s, chunk.start + e
