@@ -120,6 +120,25 @@ def bench_baseline(model: str, cases, docs: list[Document]) -> dict:
             "ask p95 ms": percentile(latencies, 0.95), "cold start s": None}
 
 
+def bench_guard(cases) -> dict:
+    """Time the guard's two steps (question, answer) inside real `ask` calls: the labelled guard set and the
+    developer cases, on an index of the developer documents."""
+    import yaml
+
+    guard_cases = yaml.safe_load((ROOT / "tests" / "guard_cases.yaml").read_text())["cases"]
+    questions = [(c["question"], c.get("history") or []) for c in guard_cases]
+    questions += [(c.question, c.history) for c in cases]
+    with tempfile.TemporaryDirectory() as tmp:
+        assistant = Assistant.open(Path(tmp) / "index")
+        assistant.ingest([DOCS])
+        overheads = []
+        for question, history in questions:
+            steps = assistant.ask(question, history).steps
+            overheads.append(steps.get("guard_question", 0.0) + steps.get("guard_answer", 0.0))
+    return {"questions": len(overheads), "p50 ms": statistics.median(overheads),
+            "p95 ms": percentile(overheads, 0.95), "max ms": max(overheads)}
+
+
 def main() -> int:
     config.apply_offline_env()
     cases = [c for c in load_cases(SHARED / "eval" / "dev-cases.yaml") if c.kind in KINDS]
@@ -150,6 +169,9 @@ def main() -> int:
     ours = columns[f"{config.EMBEDDING_MODEL} {config.EMBEDDING_BACKEND}"]
     print(f"\nanswer accuracy {ours['accuracy']:.0%} vs baseline {base['accuracy']:.0%} "
           f"({ours['accuracy'] / max(base['accuracy'], 1e-9):.1f}x)")
+    guard = bench_guard(cases)
+    print(f"guard overhead per question (question and answer checks, {guard['questions']} questions): "
+          f"p50 {guard['p50 ms']:.2f} ms, p95 {guard['p95 ms']:.2f} ms, max {guard['max ms']:.1f} ms")
     return 0
 
 
