@@ -31,7 +31,7 @@ NO_ANSWER_TEXT = ("The documents I can search don't answer this. Rather than gue
                   "publisher's website or asking them directly.")
 # Scores are word coverage (0..1, plus small nudges) + SEMANTIC_WEIGHT x sentence similarity + HEADING_WEIGHT x
 # similarity of the section's heading. Thresholds and weights were set on ../shared/eval/dev-cases.yaml,
-# tests/corpus_cases.yaml and tests/holdout/cases.yaml together (and checked on two sets never committed).
+# tests/corpus_cases.yaml and the held-out sets in tests/holdout/ together.
 MIN_SCORE = 0.45
 MIN_TYPED_SCORE = 0.45
 RERANK = 12  # candidates re-scored by sentence similarity: enough to reach past lexical near-misses

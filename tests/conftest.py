@@ -37,11 +37,13 @@ def corpus_assistant(tmp_path_factory) -> Assistant:
     return assistant
 
 
+HOLDOUT = ROOT / "tests" / "holdout"
+
+
 @pytest.fixture(scope="session")
-def holdout_assistant(tmp_path_factory) -> Assistant:
-    """An index of tests/holdout/docs: another invented force, written after the answerer, to measure how it
-    does on documents and wordings it was not built on."""
-    assistant = Assistant.open(tmp_path_factory.mktemp("holdout-index"))
-    report = assistant.ingest([ROOT / "tests" / "holdout" / "docs"])
+def holdout_assistant(tmp_path_factory, request) -> Assistant:
+    """An index of one held-out set's documents (tests/holdout/<force>/docs), built once per set."""
+    assistant = Assistant.open(tmp_path_factory.mktemp(f"holdout-{request.param}"))
+    report = assistant.ingest([HOLDOUT / request.param / "docs"])
     assert not report.skipped, report.skipped
     return assistant

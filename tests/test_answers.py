@@ -100,17 +100,23 @@ def test_sample_corpus_cases(corpus_assistant):
     assert summary["abstention"] == 1 and summary["faithfulness_violations"] == 0, failed
 
 
-def test_held_out_cases(holdout_assistant):
-    """tests/holdout/: a force, documents and wordings the answerer was not built on (written blind to its
-    code). A floor that keeps what generalises: no refusal missed, nothing legitimate refused, nothing
-    unfaithful, and at least three answerable cases in four right."""
+# Each held-out set is another invented force, written by someone who had not read the answerer's code, with
+# documents and wordings unlike the developer set's. The floors keep what generalises; the first measurement
+# on each set, before anything was tuned on it, is recorded in the README.
+HOLDOUT_FLOORS = {"kestrel-downs": 0.75, "harrowmere": 0.6, "calderwick": 0.6}
+
+
+@pytest.mark.parametrize("holdout_assistant", list(HOLDOUT_FLOORS), indirect=True)
+def test_held_out_cases(holdout_assistant, request):
+    """Every refusal, no false refusal, nothing unfaithful, and the set's floor of cases right."""
     from assistant.evaluation import load_cases, run_cases, summarise
 
-    from .conftest import ROOT
+    from .conftest import HOLDOUT
 
-    results = run_cases(holdout_assistant, load_cases(ROOT / "tests" / "holdout" / "cases.yaml"), progress=False)
+    name = request.node.callspec.params["holdout_assistant"]
+    results = run_cases(holdout_assistant, load_cases(HOLDOUT / name / "cases.yaml"), progress=False)
     summary = summarise(results)
     failed = [(r.case.id, r.failures) for r in results if not r.passed]
-    assert summary["passed"] / summary["cases"] >= 0.75, failed
+    assert summary["passed"] / summary["cases"] >= HOLDOUT_FLOORS[name], failed
     assert summary["refusal_recall"] == 1 and summary["false_refusal"] == 0, failed
     assert summary["faithfulness_violations"] == 0, failed
