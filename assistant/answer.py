@@ -164,6 +164,8 @@ def _units(index: Index, hit: Hit, whole_paragraphs: bool = False) -> list[Unit]
     out = []
     header, header_start = "", None
     context_line = chunk.context.splitlines()[-1] if chunk.context else ""
+    if chunk.kind == "list" and not context_line and chunk.headings:
+        context_line = chunk.headings[-1]  # a list straight under "Changes you must report within 3 days"
     if chunk.kind == "list" and context_line or chunk.kind == "table" and context_line.lstrip().startswith("|"):
         # A table row needs its column header, a list item its lead-in ("You must tell us within 3 days if:");
         # a table's first chunk holds its header row itself (its context is the line before the table).
@@ -268,7 +270,7 @@ def _agreement(q: Question, u: Unit, figs) -> float:
         elif head and head[0] not in _stems(" ".join((u.text, u.header))):
             bonus -= 0.1  # '120 people were managed at level 2' under a heading that names the register
     if q.periods:
-        fits = [_tightness(a, b) for a in q.periods for b in _unit_periods(u)]
+        fits = [_tightness(a, b) for a in q.periods for b in _unit_periods(u)[0]]
         bonus += 0.2 * max(fits, default=0.0)
     if u.header and _TOTAL.search(q.text) and _TOTAL.search(_plain_cells(u.text)[0] if u.text else ""):
         bonus += 0.15
@@ -299,9 +301,10 @@ def _acceptable(q: Question, u: Unit, index: Index, lexical: LexicalIndex) -> bo
         return False
     if q.wants == "count" and not _measure_present(q, u):
         return False
-    if q.periods and not overlaps(q.periods, _unit_periods(u), strict=q.wants in ("count", "rate")):
+    offered, stated = _unit_periods(u)
+    if q.periods and not overlaps(q.periods, offered, strict=stated and q.wants in ("count", "rate")):
         return False
-    return not (q.wants in ("count", "rate", "wording") and not _names_present(q, u, index, lexical))
+    return not (q.wants in ("count", "rate", "duration", "wording") and not _names_present(q, u, index, lexical))
 
 
 # Words that say a question wants a figure, or name the register's population, and so narrow nothing.
@@ -331,18 +334,19 @@ def _narrowed(narrowing: set[str], u: Unit) -> bool:
     return any(same_measure(t, s) for s in _stems(own) for t in narrowing)
 
 
-def _unit_periods(u: Unit) -> list:
-    """The dates a sentence is about: its own, else its table header's or headings', else publication."""
+def _unit_periods(u: Unit) -> tuple[list, bool]:
+    """The dates a sentence is about: its own, else its table header's or headings', else publication; and
+    whether the document states them (a publication date only suggests the year before it)."""
     own = periods(u.text)
     if own:
-        return own
+        return own, True
     around = periods(" ".join((u.header, u.chunk.context, " ".join(u.chunk.headings[1:]))))
     if around:
-        return around
+        return around, True
     if u.chunk.published:
         day = dt.date.fromisoformat(u.chunk.published)
-        return [(day - dt.timedelta(days=366), day)]
-    return []
+        return [(day - dt.timedelta(days=366), day)], False
+    return [], False
 
 
 def _counts_the_measure(q: Question, u: Unit) -> bool:
@@ -383,6 +387,8 @@ def _names_present(q: Question, u: Unit, index: Index, lexical: LexicalIndex) ->
                                            chunk.title, chunk.publisher or "")))
     wider = None
     for name in q.names:
+        if q.wants == "duration" and name not in q.places:
+            continue  # "before flying to Spain": a duty is the same wherever the trip goes; only "in X" scopes it
         keys = [normalise_for_search(n) for n in (_without_titles(name), *index.aliases(name, lexical))]
         if _only_in_a_list(name, u.text):
             return False
