@@ -220,10 +220,29 @@ def _lexical_score(q: Question, u: Unit, terms: dict[str, float]) -> float:
         score += 0.1
     if q.subject and _defines(q.subject, u.text):
         score += 0.25
-    score += _faq_match(q, heading)
+    score += _faq_match(q, heading) + _intent_match(q, u.text)
     if u.text.rstrip().endswith((":", "?")):
         score -= 0.3  # a lead-in ("X said:") or a question introduces an answer, it is not one
     return score
+
+
+# Two kinds of question whose answers share their words, whatever the topic: "what happens if ..." is answered
+# by a consequence ("is a criminal offence", "can be arrested"), "what should I do ..." by a route ("call 101").
+_INTENTS = [
+    (re.compile(r"\bwhat (?:actually |really )?happens\b|\bwhat (?:will|would|could) happen\b|\bconsequences?\b"
+                r"|\bpenalt(?:y|ies)\b|\bpunish\w*|\bin trouble\b|\bbreaking the law\b"
+                r"|\b(?:is|be) it (?:a crime|illegal)\b", re.I),
+     re.compile(r"\b(?:offence|crime|penalt|prison|imprison|jail|arrest|charg|prosecut|fined|court|convict)\w*", re.I)),
+    (re.compile(r"\bwhat (?:should|can|do|must) (?:i|we|parents?|people|you)\b[^?]{0,40}\bdo\b"
+                r"|\bwho (?:should|do|can) (?:i|we) (?:contact|call|tell|ring|speak to)\b"
+                r"|\bwhere (?:can|do|should) (?:i|we) (?:go|report|turn)\b", re.I),
+     re.compile(r"\b(?:call|ring|contact|report|tell us|speak to|talk to|apply|dial)\b|\b(?:101|999)\b", re.I)),
+]
+INTENT_BONUS = 0.25
+
+
+def _intent_match(q: Question, text: str) -> float:
+    return INTENT_BONUS if any(ask.search(q.text) and answer.search(text) for ask, answer in _INTENTS) else 0.0
 
 
 _WH = re.compile(r"^\W*(who|what|when|where|why|how|can|is|are|do|does|will|should)\b", re.I)

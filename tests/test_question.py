@@ -102,3 +102,14 @@ def test_a_figure_another_force_reported_is_not_the_asked_place_s():
 def test_a_count_asked_for_without_how_many():
     assert Question.parse("What's the latest count of registered offenders in the area?").wants == "count"
     assert Question.parse("What was the size of the register in 2024?").wants == "count"
+
+
+def test_consequence_and_route_questions_prefer_their_kind_of_answer():
+    from assistant.answer import INTENT_BONUS, _intent_match
+
+    happens = Question.parse("What happens to someone who stops turning up to sign on?")
+    assert _intent_match(happens, "Failing to notify is a criminal offence.") == INTENT_BONUS
+    assert _intent_match(happens, "You must attend once every 12 months.") == 0
+    worried = Question.parse("A man on our road worries me. What should I do about it?")
+    assert _intent_match(worried, "Call us on 101, or 999 in an emergency.") == INTENT_BONUS
+    assert _intent_match(Question.parse("How many were charged?"), "74 people were charged.") == 0
