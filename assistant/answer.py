@@ -226,8 +226,8 @@ def _lexical_score(q: Question, u: Unit, terms: dict[str, float]) -> float:
     return score
 
 
-# Two kinds of question whose answers share their words, whatever the topic: "what happens if ..." is answered
-# by a consequence ("is a criminal offence", "can be arrested"), "what should I do ..." by a route ("call 101").
+# Kinds of question whose answers share their words, whatever the topic: "what happens if ..." is answered by a
+# consequence ("is a criminal offence"), "what should I do ..." by a route ("call 101"), "why ..." by a reason.
 _INTENTS = [
     (re.compile(r"\bwhat (?:actually |really )?happens\b|\bwhat (?:will|would|could) happen\b|\bconsequences?\b"
                 r"|\bpenalt(?:y|ies)\b|\bpunish\w*|\bin trouble\b|\bbreaking the law\b"
@@ -235,8 +235,14 @@ _INTENTS = [
      re.compile(r"\b(?:offence|crime|penalt|prison|imprison|jail|arrest|charg|prosecut|fined|court|convict)\w*", re.I)),
     (re.compile(r"\bwhat (?:should|can|do|must) (?:i|we|parents?|people|you)\b[^?]{0,40}\bdo\b"
                 r"|\bwho (?:should|do|can) (?:i|we) (?:contact|call|tell|ring|speak to)\b"
-                r"|\bwhere (?:can|do|should) (?:i|we) (?:go|report|turn)\b", re.I),
+                r"|\bwhere (?:can|do|should) (?:i|we) (?:go|report|turn)\b"
+                r"|\bshould (?:i|we) (?:apply|call|ring|report|contact|put in|make|go|tell)\b", re.I),
      re.compile(r"\b(?:call|ring|contact|report|tell us|speak to|talk to|apply|dial)\b|\b(?:101|999)\b", re.I)),
+    # "why don't the police publish names?" is answered by a reason
+    (re.compile(r"^\W*why\b|\bwhy (?:do|does|don't|doesn't|won't|can't|aren't|isn't|is|are|not)\b"
+                r"|\bwhat is the reason\b", re.I),
+     re.compile(r"\b(?:because|so that|in order to|otherwise|reasons?|could (?:lead|put|drive|identify|mean)|"
+                r"would (?:lead|put|drive|identify|mean)|harder|safer|at risk)\b", re.I)),
 ]
 INTENT_BONUS = 0.25
 
