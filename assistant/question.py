@@ -194,8 +194,9 @@ _FOLLOW_UP = re.compile(
     r"his|her|the same|then)\b", re.I)
 _SHIFT = re.compile(r"\b(a|one|the) (year|twelve months|12 months) (before|earlier|previously|after|later)\b|"
                     r"\bthe (previous|prior|following|next) year\b|\bthe year (before|after)\b", re.I)
-_CAPITALISED = re.compile(r"(?<![.?!;]\s)(?<!^)\b([A-Z][a-z'’]+(?:\s+(?:[A-Z][a-z'’]+|of|and|the))*"
-                          r"(?:\s+[A-Z][a-z'’]+))|(?<!^)\b([A-Z][a-z'’]{2,})\b")
+# Capitalised words not opening a sentence: a run of them ("Operation Keystone") or one ("Westmarch").
+_CAPITALISED = re.compile(r"(?<![.?!;]\s)(?<!^)\b(?:([A-Z][a-z'’]+(?:\s+(?:[A-Z][a-z'’]+|of|and|the))*"
+                          r"(?:\s+[A-Z][a-z'’]+))|([A-Z][a-z'’]{2,})\b)")
 _GENERIC_NAMES = {"Police", "Law", "Scheme", "Report", "Sex", "Offender", "Offenders", "Register", "I",
                   "How", "What", "When", "Where", "Why", "Who", "Which", "Is", "Are", "Was", "Were", "Do", "Does",
                   "Did", "Can", "Could", "Should", "Would", "Will", "And", "But", "If", "In", "On", "At", "The",

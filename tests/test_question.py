@@ -113,3 +113,8 @@ def test_consequence_and_route_questions_prefer_their_kind_of_answer():
     worried = Question.parse("A man on our road worries me. What should I do about it?")
     assert _intent_match(worried, "Call us on 101, or 999 in an emergency.") == INTENT_BONUS
     assert _intent_match(Question.parse("How many were charged?"), "74 people were charged.") == 0
+
+
+def test_a_word_opening_a_sentence_is_not_a_name():
+    assert proper_names("How did Hester Quaid put it? Need her actual words.") == ["Hester Quaid"]
+    assert proper_names("Figures for Westmarch please. Also Kestrel Downs.") == ["Westmarch", "Kestrel Downs"]
