@@ -201,6 +201,7 @@ class LexicalIndex:
 
     def __init__(self, ids: list[str], model, idf: dict[str, float]):
         self.ids, self.model, self.idf = ids, model, idf
+        self.aliases: dict[str, frozenset[str]] = {}  # what `Index.aliases` learnt for this generation
 
     @classmethod
     def build(cls, records: Iterable[tuple[str, str]]) -> LexicalIndex:
@@ -288,7 +289,6 @@ class Index:
         self.documents = self.client.get_or_create_collection(
             config.DOCUMENTS_COLLECTION, embedding_function=None)
         self._lexical: tuple[str, LexicalIndex] | None = None
-        self._aliases: dict[tuple[int, str], frozenset[str]] = {}
         self._encoder = None
         self._vectorstore = None
 
@@ -439,18 +439,17 @@ class Index:
         """Other names the documents give the same thing ("the Child Sex Offender Disclosure Scheme, widely
         known as Sarah's Law"), read from the passages that mention it: a figure given under one name answers
         a question that uses the other. `lexical` is the current BM25 index (`lexical()`)."""
-        key = (id(lexical), name)
-        if key not in self._aliases:
+        if name not in lexical.aliases:
             name_pattern = re.escape(name).replace("'", "['’]")
             found: set[str] = set()
             for chunk in self.get_chunks([i for i, _ in lexical.search(name, 8)]):
                 for pattern in (rf"({_PROPER})\s*(?:,\s*{_KNOWN_AS}|\(\s*(?:{_KNOWN_AS}\s+)?)\s*{name_pattern}\b",
                                 rf"\b{name_pattern}\s*(?:,\s*{_KNOWN_AS}|\(\s*(?:{_KNOWN_AS}\s+)?)\s*(?:the\s+)?({_PROPER})"):
                     found.update(re.sub(r"^The\s+", "", m[1]) for m in re.finditer(pattern, chunk.text))
-            if len(self._aliases) > 1024:
-                self._aliases.clear()
-            self._aliases[key] = frozenset(a for a in found if a.lower() != name.lower())
-        return self._aliases[key]
+            if len(lexical.aliases) > 1024:
+                lexical.aliases.clear()
+            lexical.aliases[name] = frozenset(a for a in found if a.lower() != name.lower())
+        return lexical.aliases[name]
 
     def _load_or_build_lexical(self, generation: str) -> LexicalIndex:
         # Saved under the tokenizer's version too: a change in how text is tokenised makes old copies stale.
