@@ -429,15 +429,14 @@ def _names_present(q: Question, u: Unit, index: Index, lexical: LexicalIndex) ->
     return True
 
 
-_BODY = re.compile(r"\b((?:[A-Z][\w'’-]+\s+)+)(?:Police|Constabulary|Council|Partnership)\b")
+_BODY = re.compile(r"\b(?:[A-Z][\w'’-]+\s+)+(?:Police|Constabulary|Council|Partnership)\b")
 
 
 def _about_another_body(text: str, keys: list[str]) -> bool:
     """'Redhallow Police, which covers the area to the east, reported 1,342': a figure reported by another
     force or council, in a sentence that does not name the place asked about, is that body's figure."""
     plain = normalise_for_search(text)
-    bodies = [normalise_for_search(m[1]) for m in _BODY.finditer(text)]
-    return bool(bodies) and not any(k in plain for k in keys)
+    return bool(_BODY.search(text)) and not any(k in plain for k in keys)
 
 
 def _section_before(index: Index, u: Unit) -> str:
@@ -510,7 +509,7 @@ def _with_following_sentences(u: Unit) -> Unit:
     if chunk.kind != "paragraph":
         return u
     if len(chunk.text) <= OPEN_ANSWER_CHARS:
-        return Unit(u.hit, chunk.start, chunk.end, chunk.text, score=u.score)
+        return _whole_paragraph(u)
     end = u.end
     for s, e in split_units(chunk.text, 0, len(chunk.text), chunk.kind):
         start, stop = chunk.start + s, chunk.start + e

@@ -86,15 +86,19 @@ def test_empty_question_is_an_error_not_a_crash(eval_assistant):
         eval_assistant.ask("x" * 100_000)
 
 
-def test_sample_corpus_cases(corpus_assistant):
-    """The second case set, on the documents shipped in corpus/: the same strict scorer as `eval`."""
+def _scored(assistant, cases_path) -> tuple[dict, list]:
+    """A case file through the same strict scorer as `eval`: the summary, and each failure with its reasons."""
     from assistant.evaluation import load_cases, run_cases, summarise
 
+    results = run_cases(assistant, load_cases(cases_path), progress=False)
+    return summarise(results), [(r.case.id, r.failures) for r in results if not r.passed]
+
+
+def test_sample_corpus_cases(corpus_assistant):
+    """The second case set, on the documents shipped in corpus/."""
     from .conftest import ROOT
 
-    results = run_cases(corpus_assistant, load_cases(ROOT / "tests" / "corpus_cases.yaml"), progress=False)
-    summary = summarise(results)
-    failed = [(r.case.id, r.failures) for r in results if not r.passed]
+    summary, failed = _scored(corpus_assistant, ROOT / "tests" / "corpus_cases.yaml")
     assert summary["passed"] / summary["cases"] >= 0.9, failed
     assert summary["refusal_recall"] == 1 and summary["false_refusal"] == 0, failed
     assert summary["abstention"] == 1 and summary["faithfulness_violations"] == 0, failed
@@ -109,14 +113,10 @@ HOLDOUT_FLOORS = {"kestrel-downs": 0.75, "harrowmere": 0.6, "calderwick": 0.6}
 @pytest.mark.parametrize("holdout_assistant", list(HOLDOUT_FLOORS), indirect=True)
 def test_held_out_cases(holdout_assistant, request):
     """Every refusal, no false refusal, nothing unfaithful, and the set's floor of cases right."""
-    from assistant.evaluation import load_cases, run_cases, summarise
-
     from .conftest import HOLDOUT
 
     name = request.node.callspec.params["holdout_assistant"]
-    results = run_cases(holdout_assistant, load_cases(HOLDOUT / name / "cases.yaml"), progress=False)
-    summary = summarise(results)
-    failed = [(r.case.id, r.failures) for r in results if not r.passed]
+    summary, failed = _scored(holdout_assistant, HOLDOUT / name / "cases.yaml")
     assert summary["passed"] / summary["cases"] >= HOLDOUT_FLOORS[name], failed
     assert summary["refusal_recall"] == 1 and summary["false_refusal"] == 0, failed
     assert summary["faithfulness_violations"] == 0, failed
