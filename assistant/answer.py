@@ -112,8 +112,11 @@ def compose(index: Index, q: Question, hits: list[Hit], lexical: LexicalIndex) -
     for u in units:
         if narrowing and not _narrowed(narrowing, u):
             # A figure of the same population but not of what was asked ranks lower; one that does not even
-            # count the thing asked about ("66 people charged" for "how many travel notifications") is out.
-            u.score = -1.0 if q.measure and not _counts_the_measure(q, u) else u.score - NOT_NARROWED
+            # count the thing asked about ("66 people charged" for "how many travel notifications") is out, and
+            # so is a share that never names what it is a share of ("95 per cent had met every requirement"
+            # for "what proportion are women").
+            off_measure = q.measure and not _counts_the_measure(q, u)
+            u.score = -1.0 if off_measure or q.wants == "rate" else u.score - NOT_NARROWED
     candidates = sorted((u for u in units if u.score > 0 and _acceptable(q, u, index, lexical)),
                         key=lambda u: u.score, reverse=True)[:RERANK]
     _add_semantic_score(index, q, candidates)

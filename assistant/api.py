@@ -18,7 +18,7 @@ class Assistant:
 
     @classmethod
     def open(cls, path: str | Path | None = None, *, chroma_url: str | None = None, create: bool = True,
-             model: str = config.EMBEDDING_MODEL, backend: str = config.EMBEDDING_BACKEND) -> Assistant:
+             model: str = config.EMBEDDING_MODEL, backend: str | None = config.EMBEDDING_BACKEND) -> Assistant:
         """Open the index at `path` (created empty if missing, unless `create=False`)."""
         path = Path(path) if path is not None else config.default_index_dir()
         chroma_url = chroma_url if chroma_url is not None else config.default_chroma_url()

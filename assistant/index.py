@@ -259,7 +259,8 @@ class LexicalIndex:
 
 class Index:
     def __init__(self, path: Path, chroma_url: str | None = None, model: str = config.EMBEDDING_MODEL,
-                 backend: str = config.EMBEDDING_BACKEND):
+                 backend: str | None = config.EMBEDDING_BACKEND):
+        """`backend=None`: the backend the index was built with, or `config.DEFAULT_BACKEND` for a new one."""
         config.apply_offline_env()
         import chromadb
         from chromadb.config import Settings
@@ -267,7 +268,6 @@ class Index:
         self.path = Path(path)
         self.chroma_url = chroma_url
         self.model_name = model
-        self.backend = backend
         settings = Settings(anonymized_telemetry=False)
         if chroma_url:
             from urllib.parse import urlparse
@@ -288,6 +288,7 @@ class Index:
             config.CHUNKS_COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"})
         self.documents = self.client.get_or_create_collection(
             config.DOCUMENTS_COLLECTION, embedding_function=None)
+        self.backend = backend or (self._querying_backend() if self.count() else config.DEFAULT_BACKEND)
         self._lexical: tuple[str, LexicalIndex] | None = None
         self._encoder = None
         self._vectorstore = None
@@ -301,6 +302,12 @@ class Index:
     @property
     def built_backend(self) -> str | None:
         return (self.chunks.metadata or {}).get("embedding_backend")
+
+    def _querying_backend(self) -> str:
+        """The fastest backend giving the vectors this index holds: an index built with torch (or before
+        backends were recorded, when torch was the only one) is queried through the identical ONNX export."""
+        built = self.built_backend or "torch"
+        return "onnx" if built == "torch" else built
 
     @property
     def encoder(self):

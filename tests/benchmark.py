@@ -166,7 +166,7 @@ def main() -> int:
                          else f"{value:.2f}" if row in ("MRR", "cold start s") else f"{value:.0f}")
         print(f"| {row} | " + " | ".join(cells) + " |")
     base = columns[f"baseline {config.EMBEDDING_MODEL}"]
-    ours = columns[f"{config.EMBEDDING_MODEL} {config.EMBEDDING_BACKEND}"]
+    ours = columns[f"{config.EMBEDDING_MODEL} {config.DEFAULT_BACKEND}"]
     print(f"\nanswer accuracy {ours['accuracy']:.0%} vs baseline {base['accuracy']:.0%} "
           f"({ours['accuracy'] / max(base['accuracy'], 1e-9):.1f}x)")
     guard = bench_guard(cases)

@@ -143,6 +143,37 @@ def _long(day: dt.date) -> str:
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
+# Background paragraphs, as releases and guidance carry them ("Notes to editors", "Why the rules exist"). They
+# give the corpus the prose share of real documents: without them its chunks averaged 50 word pieces against
+# 63-72 in corpus/, ../shared/eval and tests/holdout, which made the encoder look cheaper beside storage than it
+# is on real text.
+_BACKGROUND = (
+    "The sex offender register is not a public list. It is the name commonly given to the notification "
+    "requirements in Part 2 of the Sexual Offences Act 2003, under which people convicted or cautioned for "
+    "certain sexual offences must give their details to the police in {force} and keep them up to date.",
+    "How long someone stays subject to notification requirements depends on the sentence they received. It "
+    "can be a fixed period of two to ten years, or an indefinite period, which a person may ask to have reviewed "
+    "after fifteen years in the community. A review is decided by the police, not by the courts.",
+    "Figures in this release are counts on a single day, 31 March, as recorded on the national database used "
+    "by every force. They include people in the community only: people in prison or detained in hospital are "
+    "counted separately and are not part of the totals given for {force}.",
+    "Offender managers in {force} visit people on the register at home, often without warning, and the number "
+    "of visits depends on the assessed risk. Visits are one part of the work; checks on addresses, bank cards, "
+    "travel and online activity are made alongside them.",
+    "Multi-agency public protection arrangements bring police, probation and prison services in {force} "
+    "together with councils, health services and housing providers. Each agency keeps its own duties, and "
+    "they share information so that a plan to manage risk does not depend on any one of them.",
+    "The annual figures are published by every force in England and Wales at the same time each year, so "
+    "that areas can be compared. Small numbers are not given below district level, and some are rounded, so "
+    "that no individual can be identified from what is published.",
+)
+
+
+def _background(rng: random.Random, force: str, heading: str = "Notes to editors") -> str:
+    picked = rng.sample(_BACKGROUND, 4)
+    return f"\n## {heading}\n\n" + "\n\n".join(p.format(force=force) for p in picked) + "\n"
+
+
 def _press(f: Figures, rng: random.Random, seed: int) -> tuple[str, str]:
     day = dt.date(f.year, 7, rng.randint(14, 31))
     older = figures(seed, f.force, f.year - 2).register
@@ -187,6 +218,7 @@ def _press(f: Figures, rng: random.Random, seed: int) -> tuple[str, str]:
              f"## Where to get help\n\nIf you are worried about someone who spends time with a child, you can make a "
              f"Sarah's Law application online, by phoning 101 or at a police station in {f.force}. Anyone who "
              f"believes a child is at immediate risk should dial 999.\n")
+    text += _background(rng, f.force)
     return f"{_slug(f.force)}-press-{day.isoformat()}-register-figures.md", text
 
 
@@ -225,6 +257,7 @@ def _statement(f: Figures, rng: random.Random, seed: int) -> tuple[str, str]:
              f"2. Fund {rng.randint(2, 9)} more offender managers from the {f.year + 1}/{str(f.year + 1)[2:]} "
              f"budget\n"
              f"3. Publish the force's Sarah's Law figures every quarter\n")
+    text += _background(rng, f.force)
     return f"{_slug(f.force)}-pcc-statement-{day.isoformat()}.md", text
 
 
@@ -259,6 +292,7 @@ def _mappa(f: Figures, rng: random.Random, seed: int) -> tuple[str, str]:
              f"## Serious further offences\n\n{rng.randint(0, 4)} people managed under MAPPA in {f.force} were "
              f"charged with a serious further offence during {f.year - 1}/{str(f.year)[2:]}. Each case is reviewed "
              f"independently and lessons are shared with every agency.\n")
+    text += _background(rng, f.force, "About these figures")
     return f"{_slug(f.force)}-mappa-annual-report-{f.year - 1}-{str(f.year)[2:]}.md", text
 
 
@@ -282,6 +316,7 @@ def _news(f: Figures, rng: random.Random, seed: int) -> tuple[str, str]:
              f"living at an address. Operation {op} showed that most people in {f.force} are keeping to the rules, "
              f"and that we find out quickly when someone is not.\"\n\n"
              f"Anyone with concerns about a child's safety should call 101, or 999 in an emergency.\n")
+    text += _background(rng, f.force)
     return f"{_slug(f.force)}-news-{day.isoformat()}-operation-{op.lower()}.md", text
 
 
@@ -312,6 +347,7 @@ def _guidance(f: Figures, rng: random.Random, seed: int) -> tuple[str, str]:
                     for t in stations)
     text += ("\nFailing to comply with notification requirements without a reasonable excuse is a criminal offence "
              "with a maximum penalty of five years' imprisonment.\n")
+    text += _background(rng, f.force, "Why the rules exist")
     return f"{_slug(f.force)}-guidance-notification-requirements-{f.year}.md", text
 
 
@@ -332,6 +368,7 @@ def _faq(f: Figures, rng: random.Random, seed: int) -> tuple[str, str]:
              f"we think a child is at immediate risk, we act straight away.\n\n"
              f"## How many applications do you receive?\n\nIn {f.year - 1}/{str(f.year)[2:]} we received "
              f"{fmt(f.applications)} applications and made {f.disclosures} disclosures.\n")
+    text += _background(rng, f.force, "Background")
     return f"{_slug(f.force)}-faq-sarahs-law-{f.year}.md", text
 
 

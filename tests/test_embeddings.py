@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant import Assistant, AssistantError
+from assistant import Assistant, AssistantError, config
 from assistant.embeddings import load_encoder
 
 from .conftest import EVAL_DOCS
@@ -30,7 +30,18 @@ def test_int8_backend_is_close_but_not_identical():
     exact = load_encoder(backend="onnx").encode(TEXTS)
     small = load_encoder(backend="onnx-int8").encode(TEXTS)
     cosines = (exact * small).sum(axis=1)
-    assert np.all(cosines > 0.85) and not np.all(cosines > 0.9999), cosines
+    # per-channel scales keep it this close (per-tensor int8 fell to about 0.93)
+    assert np.all(cosines > 0.97) and not np.all(cosines > 0.9999), cosines
+
+
+def test_a_new_index_uses_the_default_backend_and_an_existing_one_keeps_its_own(tmp_path):
+    fresh = Assistant.open(tmp_path / "new")
+    assert fresh.index.backend == config.DEFAULT_BACKEND
+    Assistant.open(tmp_path / "old", backend="onnx").ingest([EVAL_DOCS / "seed-oxfordshire-register.md"])
+    reopened = Assistant.open(tmp_path / "old", backend=None)  # no backend asked for
+    assert reopened.index.backend == "onnx"
+    assert reopened.ask("How many registered offenders live in Oxfordshire?").status == "answered"
+    assert reopened.index.check().ok
 
 
 def test_index_refuses_a_backend_with_different_vectors(tmp_path):
