@@ -343,7 +343,8 @@ _ASK_LOCATION = re.compile(
     r"|\bwhere (?:is|are|was|were) (?:the|that|this|those) (?:\w+ ){0,2}?(?:hostels?|premises|houses?|flats?|homes?|"
     r"buildings?|places?|caravans?|b&bs?|hotels?)\b|\b(?:show|tell|point)\s+(?:me|us)\s+where\b"
     r"|\b(?:live|lives|living|work|works|working)\b[^.?!]{0,30}\bwhere\b"
-    r"|(?<!unknown )(?<!missing )\bwhereabouts\b(?!\s+(?:are\s+|were\s+|is\s+|was\s+|remain\s+)?(?:unknown|not known))"
+    r"|(?<!unknown )(?<!missing )(?<!not know the )(?<!n't know the )(?<!lost track of the )"
+    r"\bwhereabouts\b(?!\s+(?:are\s+|were\s+|is\s+|was\s+|remain\s+)?(?:unknown|not known))"
     r"|\bwhich\s+(?:\w+\s+){0,2}?(?:streets?|roads?|lanes?|close|avenues?|estates?|villages?|towns?|city|"
     r"cities|country|countries|houses?|flats?|blocks?|buildings?|hostels?|hotels?|b&b|schools?|gyms?|clubs?|"
     r"churche?s?|shops?|pubs?|address|areas?|parts?|neighbou?rhoods?|wards?|districts?|workplace|employers?|homes?|"
@@ -584,7 +585,8 @@ _OWNED = re.compile(r"\s+(?:(?:sex|offenders?|registered|annual|latest|published
                     r"current|new|revised|corrected|police|\d{4})\s+){0,3}(?:register|rates?|figures?|numbers?|total|"
                     r"size|count|release|statement|words|line|quote|comments?|remarks|reports?|force|police|"
                     r"constabulary|data|statistics|population|detective|superintendent|inspector|commissioner|"
-                    r"spokes\w+|mappa|press)\b", re.I)
+                    r"spokes\w+|mappa|press|head of public protection|public protection|chief constable|officers|"
+                    r"offender managers?|council)\b", re.I)
 
 
 def _names(folded: str) -> set[str]:
