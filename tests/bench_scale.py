@@ -161,21 +161,8 @@ def child_encode(args) -> dict:
         for i in range(0, len(todo), SHARD):
             part = todo[i:i + SHARD]
             cache.add(part, vectors[[index[t] for t in part]])
-    # EMBED_GROUP-sized calls, as ingest makes them: is sorting by length within 128 texts costly?
-    group_s = None
-    if args.grouped:
-        sample = texts[:args.grouped]
-        t0 = time.perf_counter()
-        for i in range(0, len(sample), config.EMBED_GROUP):
-            enc.encode(sample[i:i + config.EMBED_GROUP])
-        group_s = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        enc.encode(sample)
-        whole_s = time.perf_counter() - t0
     return {"chunks": len(texts), "seconds": seconds, "rate": len(texts) / seconds, "maxrss_mb": maxrss_mb(),
-            "load": os.getloadavg()[0],
-            "grouped_rate": (args.grouped / group_s) if group_s else None,
-            "whole_rate": (args.grouped / whole_s) if group_s else None}
+            "load": os.getloadavg()[0]}
 
 
 def child_fill(args) -> dict:
@@ -387,7 +374,6 @@ def main() -> int:
     parser.add_argument("--chroma-url")
     parser.add_argument("--backend", default=config.DEFAULT_BACKEND)
     parser.add_argument("--limit", type=int, default=0)
-    parser.add_argument("--grouped", type=int, default=0)
     parser.add_argument("--fill", action="store_true")
     parser.add_argument("--cached", action="store_true")
     parser.add_argument("--seconds", type=float, default=1e9)
@@ -423,8 +409,7 @@ def run_all(sizes: list[int], budget: Budget, work: Path, out_file: Path, starte
     rates: dict[str, dict] = {}
     # 1. the bare default encoder on the smallest corpus (at most BACKEND_SAMPLE chunks), then ingest it
     log(f"bare {DEFAULT} encoder on the smallest corpus")
-    rates[DEFAULT] = run_child("encode", "--corpus", str(corpora[small][0]), "--backend", DEFAULT, "--fill",
-                               "--grouped", str(min(1024, corpora[small][2])))
+    rates[DEFAULT] = run_child("encode", "--corpus", str(corpora[small][0]), "--backend", DEFAULT, "--fill")
     default_rate = rates[DEFAULT]["rate"]
     est_ingest = {n: corpora[n][2] / (default_rate * 0.8) + 60 for n in sizes}
     rows: dict[tuple[int, str, str], dict] = {}
@@ -537,24 +522,27 @@ def report(sizes, corpora, rows, bare, rates, quality, budget, loads, started) -
              + "; ".join(f"{n:,}: {corpora[n][1]:,} documents, {corpora[n][2]:,} chunks" for n in sizes) + ".", "",
              "## Ingest and ask", "",
              "| chunks | mode | backend | vectors | ingest chunks/s | bare encoder chunks/s | ratio "
-             "| encode share of ingest | peak RSS ingest (MB) | peak RSS after asks (MB) | server peak RSS (MB) "
+             "| encode share of ingest | encoder inside ingest chunks/s | peak RSS ingest (MB) "
+             "| peak RSS after asks (MB) | server peak RSS (MB) "
              "| index on disk (MB) | first ask (s) | ask p50 (ms) | ask p95 (ms) | right | load |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for n in sizes:
         keys = [k for k in rows if k[0] == n] or [(n, m, DEFAULT) for m in ("embedded", "server")]
         for key in sorted(keys, key=lambda k: (k[2] != DEFAULT, k[1])):
             r = rows.get(key)
             if r is None:
-                lines.append(f"| {corpora[n][2]:,} | {key[1]} | {key[2]} | not measured (see below) |" + " |" * 13)
+                lines.append(f"| {corpora[n][2]:,} | {key[1]} | {key[2]} | not measured (see below) |" + " |" * 14)
                 continue
             b = bare.get((n, key[2]))
             bare_rate = f"{b['rate']:.1f}" if b else "-"
             ratio = f"{r['rate'] / b['rate']:.0%}" if b and not r["cached"] else "-"
             vectors = "cached (storage only)" if r["cached"] else "embedded in ingest"
             server = f"{r['server_rss_mb']:.0f}" if r.get("server_rss_mb") else "-"
+            inside = "-" if r["cached"] else f"{r['chunks'] / r['encode_s']:.1f}"
             lines.append(
                 f"| {r['chunks']:,} | {key[1]} | {key[2]} | {vectors} | {r['rate']:.1f} | {bare_rate} "
-                f"| {ratio} | {r['encode_s'] / r['ingest_s']:.0%} | {r['ingest_rss_mb']:.0f} | {r['ask_rss_mb']:.0f} "
+                f"| {ratio} | {r['encode_s'] / r['ingest_s']:.0%} | {inside} | {r['ingest_rss_mb']:.0f} "
+                f"| {r['ask_rss_mb']:.0f} "
                 f"| {server} | {r['disk_mb']:.0f} | {r['first_ask_s']:.1f} | {pct(r['ask_ms'], 50):.0f} "
                 f"| {pct(r['ask_ms'], 95):.0f} | {r['right']}/{r['questions']} | {r['load']:.1f} |")
     base = next((f"{r['base_rss_mb']:.0f}" for r in rows.values()), "?")
@@ -563,7 +551,8 @@ def report(sizes, corpora, rows, bare, rates, quality, budget, loads, started) -
               "from Chroma. 'right': answered, with the expected figure and its source cited. Peak RSS is the "
               f"child process's ru_maxrss (model loaded, index open: {base} MB before ingest). 'ratio': ingest "
               "rate over the bare encoder's on the same search texts in one call, sorted by length over all of "
-              "them (the encoder's best case).", ""]
+              f"them (the encoder's best case); 'encoder inside ingest': the same encoder in the calls of "
+              f"EMBED_GROUP={config.EMBED_GROUP} texts that ingest makes, so what grouping costs.", ""]
     lines += ["## Against the targets", ""]
     for (n, mode, backend), r in rows.items():
         b = bare.get((n, backend))
@@ -595,10 +584,6 @@ def report(sizes, corpora, rows, bare, rates, quality, budget, loads, started) -
     for backend, r in rates.items():
         lines.append(f"| {backend}{' (default)' if backend == DEFAULT else ''} | {r['rate']:.1f} "
                      f"| {r['rate'] / ref['rate']:.2f}x | {r['load']:.1f} |")
-    if rates[DEFAULT].get("grouped_rate"):
-        lines += ["", f"{DEFAULT} in calls of EMBED_GROUP={config.EMBED_GROUP} texts (as ingest makes them): "
-                  f"{rates[DEFAULT]['grouped_rate']:.1f} chunks/s; the same texts in one call (sorted by length "
-                  f"over all of them): {rates[DEFAULT]['whole_rate']:.1f} chunks/s."]
     if quality:
         lines += ["", "## What int8 costs on the developer cases (fact, wording, duty)", "",
                   "| backend | cases | recall@5 | MRR | answer accuracy |", "|---|---|---|---|---|"]
