@@ -80,13 +80,18 @@ MODELS = {
 
 PASSAGE_CACHE = 20_000  # about 30 MB of 384-dimensional vectors
 
-# torch and onnx produce the same vectors (cosine 1.0); int8 is a different, approximate space.
-BACKENDS = {"torch": "exact", "onnx": "exact", "onnx-int8": "int8"}
+# The vectors each backend gives: torch and onnx the same (cosine 1.0); int8 an approximate space of its own,
+# named by its quantisation, because the first int8 export (per tensor) gave other vectors than today's.
+BACKENDS = {"onnx-int8": "int8-per-channel", "onnx": "exact", "torch": "exact"}
+_BEFORE_RECORDED = {"onnx-int8": "int8-per-tensor"}  # what an index stamped without `embedding_vectors` holds
 
 
-def same_vectors(backend_a: str | None, backend_b: str | None) -> bool:
-    """Can an index built with one backend be queried with the other?"""
-    return BACKENDS.get(backend_a or "torch") == BACKENDS.get(backend_b or "torch")
+def built_vectors(meta: dict) -> str | None:
+    """Which vectors an index holds, from its chunks collection's metadata; None if it never recorded a backend."""
+    backend = meta.get("embedding_backend")
+    if backend is None:
+        return None
+    return meta.get("embedding_vectors") or _BEFORE_RECORDED.get(backend) or BACKENDS.get(backend)
 
 
 class Encoder(Embeddings):

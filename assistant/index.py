@@ -313,25 +313,39 @@ class Index:
     def encoder(self):
         """The encoder this index must be queried with: same model, and a backend giving the same vectors."""
         if self._encoder is None:
-            from .embeddings import load_encoder, same_vectors
+            from .embeddings import load_encoder
 
-            built, backend = self.built_with, self.built_backend
+            built = self.built_with
             if built and built != self.model_name and self.count():
                 raise AssistantError(
                     f"this index was built with the embedding model {built!r}, not {self.model_name!r}: "
                     f"set POLICY_ASSISTANT_MODEL={built} or rebuild the index into a new folder")
-            if backend and not same_vectors(backend, self.backend) and self.count():
-                raise AssistantError(
-                    f"this index was built with the {backend!r} backend, whose vectors differ from "
-                    f"{self.backend!r}: set POLICY_ASSISTANT_BACKEND={backend} or rebuild into a new folder")
+            mismatch = self._backend_mismatch()
+            if mismatch and self.count():
+                raise AssistantError(f"{mismatch[0]}: {mismatch[1]}")
             self._encoder = load_encoder(self.model_name, self.backend)
         return self._encoder
+
+    def _backend_mismatch(self) -> tuple[str, str] | None:
+        """(problem, repair) when this process's backend does not give the vectors the index holds."""
+        from .embeddings import BACKENDS, built_vectors
+
+        held, gives = built_vectors(self.chunks.metadata or {}), BACKENDS.get(self.backend)
+        if held is None or held == gives:
+            return None
+        fits = [b for b, vectors in BACKENDS.items() if vectors == held]
+        repair = (f"set POLICY_ASSISTANT_BACKEND={fits[0]} or rebuild into a new folder" if fits else
+                  "rebuild the index into a new folder: no backend gives those vectors any more")
+        return (f"this index holds {held} vectors (built with the {self.built_backend!r} backend), and the "
+                f"{self.backend!r} backend gives {gives}"), repair
 
     def _stamp(self) -> None:
         """Record which model and backend built the vectors, and a new generation for the lexical index."""
         current = self.client.get_collection(config.CHUNKS_COLLECTION).metadata or {}
+        from .embeddings import BACKENDS
+
         built = {"embedding_model": self.encoder.name, "embedding_backend": self.encoder.backend,
-                 "dimension": self.encoder.dimension}
+                 "embedding_vectors": BACKENDS[self.encoder.backend], "dimension": self.encoder.dimension}
         if current.get("embedding_model") and self.count():
             built = {k: current[k] for k in built if k in current}
         self.chunks.modify(metadata={**built, "generation": uuid.uuid4().hex})
@@ -480,7 +494,7 @@ class Index:
 
     def check(self) -> CheckReport:
         """Counts, orphans and model agreement: everything a crash or a wrong setting could leave behind."""
-        from .embeddings import MODELS, same_vectors
+        from .embeddings import MODELS
 
         meta = self.chunks.metadata or {}
         report = CheckReport(model=meta.get("embedding_model"), backend=meta.get("embedding_backend"),
@@ -508,10 +522,10 @@ class Index:
         if report.model and report.model != self.model_name:
             report.problems.append(f"built with {report.model}, but this process uses {self.model_name}")
             report.repairs.append(f"set POLICY_ASSISTANT_MODEL={report.model}, or rebuild into a new folder")
-        built_backend = meta.get("embedding_backend")
-        if built_backend and not same_vectors(built_backend, self.backend):
-            report.problems.append(f"built with the {built_backend} backend, but this process uses {self.backend}")
-            report.repairs.append(f"set POLICY_ASSISTANT_BACKEND={built_backend}, or rebuild into a new folder")
+        mismatch = self._backend_mismatch()
+        if mismatch:
+            report.problems.append(mismatch[0])
+            report.repairs.append(mismatch[1])
         if report.model in MODELS and report.chunks:
             got = self.chunks.get(limit=1, include=["embeddings"])["embeddings"]
             if got is not None and len(got) and report.dimension and len(got[0]) != report.dimension:

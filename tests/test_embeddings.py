@@ -52,3 +52,16 @@ def test_index_refuses_a_backend_with_different_vectors(tmp_path):
     with pytest.raises(AssistantError, match="backend"):
         other.ask("How many registered offenders live in Oxfordshire?")
     assert any("backend" in p for p in other.index.check().problems)
+
+
+def test_an_index_of_the_older_per_tensor_int8_export_is_refused_with_a_rebuild(tmp_path):
+    built = Assistant.open(tmp_path / "ix", backend="onnx-int8")
+    built.ingest([EVAL_DOCS / "seed-oxfordshire-register.md"])
+    stamped = dict(built.index.chunks.metadata)
+    assert stamped["embedding_vectors"] == "int8-per-channel"
+    del stamped["embedding_vectors"]  # what an index written by the first int8 export carries
+    built.index.chunks.modify(metadata=stamped)
+    old = Assistant.open(tmp_path / "ix")
+    with pytest.raises(AssistantError, match="int8-per-tensor.*rebuild"):
+        old.ask("How many registered offenders live in Oxfordshire?")
+    assert any("int8-per-tensor" in p for p in old.index.check().problems)
