@@ -47,7 +47,6 @@ from assistant import config  # noqa: E402
 config.apply_offline_env()
 CACHE_ROOT = config.MODEL_CACHE / "bench"
 SHARD = 1000  # vectors per cache file
-BACKEND_SAMPLE = 2000  # chunks every backend encodes
 CHROMA = ROOT / ".venv" / "bin" / "chroma"
 STORE_RATE = 300  # chunks/s of a storage-only ingest, for estimates (measured 640-660 at 20,000 chunks, quiet)
 DEFAULT = config.DEFAULT_BACKEND  # what ingest and ask use unless told otherwise
@@ -407,7 +406,7 @@ def run_all(sizes: list[int], budget: Budget, work: Path, out_file: Path, starte
         log(f"corpus {n:,}: {docs:,} documents, {chunks:,} chunks")
     small = min(sizes)
     rates: dict[str, dict] = {}
-    # 1. the bare default encoder on the smallest corpus (at most BACKEND_SAMPLE chunks), then ingest it
+    # 1. the bare default encoder on the smallest corpus, then ingest it
     log(f"bare {DEFAULT} encoder on the smallest corpus")
     rates[DEFAULT] = run_child("encode", "--corpus", str(corpora[small][0]), "--backend", DEFAULT, "--fill")
     default_rate = rates[DEFAULT]["rate"]
