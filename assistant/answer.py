@@ -21,6 +21,7 @@ from . import config
 from .chunking import split_units
 from .index import Index, LexicalIndex, normalise_for_search, tokenize
 from .question import Question, figures, overlaps, periods
+from .reader import passage_text
 from .retrieval import Hit
 
 DOC_TYPE_LABELS = {
@@ -104,6 +105,19 @@ def no_answer(question: str) -> Answer:
 
 def compose(index: Index, q: Question, hits: list[Hit], lexical: LexicalIndex) -> Answer:
     """`lexical` is the index's current BM25: its IDF weighs the question's words by how rare they are."""
+    candidates = [u for u in candidate_units(index, q, hits, lexical) if u.score > 0][:RERANK]
+    _add_semantic_score(index, q, candidates)
+    candidates.sort(key=lambda u: u.score, reverse=True)
+    # A figure question whose candidates survived the hard checks (a count of the right thing, for the right
+    # period and place) needs less similarity to be trusted than an open question.
+    threshold = MIN_TYPED_SCORE if q.wants in ("count", "rate", "duration") else MIN_SCORE
+    if not candidates or candidates[0].score < threshold:
+        return no_answer(q.text)
+    return _render(index, q, _choose(q, candidates))
+
+
+def candidate_units(index: Index, q: Question, hits: list[Hit], lexical: LexicalIndex) -> list[Unit]:
+    """The units of the hits that pass the hard checks, best word coverage first."""
     units = [u for hit in hits for u in _units(index, hit, whole_paragraphs=q.wants == "wording")]
     terms = _weighted_terms(q, lexical.idf)
     for u in units:
@@ -117,17 +131,8 @@ def compose(index: Index, q: Question, hits: list[Hit], lexical: LexicalIndex) -
             # for "what proportion are women").
             off_measure = q.measure and not _counts_the_measure(q, u)
             u.score = -1.0 if off_measure or q.wants == "rate" else u.score - NOT_NARROWED
-    candidates = sorted((u for u in units if u.score > 0 and _acceptable(q, u, index, lexical)),
-                        key=lambda u: u.score, reverse=True)[:RERANK]
-    _add_semantic_score(index, q, candidates)
-    candidates.sort(key=lambda u: u.score, reverse=True)
-    # A figure question whose candidates survived the hard checks (a count of the right thing, for the right
-    # period and place) needs less similarity to be trusted than an open question.
-    threshold = MIN_TYPED_SCORE if q.wants in ("count", "rate", "duration") else MIN_SCORE
-    if not candidates or candidates[0].score < threshold:
-        return no_answer(q.text)
-    return _render(index, q, _choose(q, candidates))
-
+    return sorted((u for u in units if u.score > -1.0 and _acceptable(q, u, index, lexical)),
+                  key=lambda u: u.score, reverse=True)
 
 
 def _add_semantic_score(index: Index, q: Question, units: list[Unit]) -> None:
@@ -156,6 +161,14 @@ def _section_name(u: Unit) -> str:
 def _unit_search_text(u: Unit) -> str:
     heading = u.chunk.headings[-1] if u.chunk.headings else ""
     return "\n".join(_plain(p) for p in dict.fromkeys((heading, u.chunk.context, u.header, u.text)) if p)
+
+
+def reader_passage(u: Unit) -> str:
+    """The candidate as the trained reader reads it (`reader.passage_text`)."""
+    c = u.chunk
+    lead = u.header or (c.context.splitlines()[-1] if c.context else "")
+    return passage_text(title=c.title, publisher=c.publisher, published=c.published, headings=c.headings,
+                        lead=_plain(lead), text=_plain(u.text))
 
 
 def _units(index: Index, hit: Hit, whole_paragraphs: bool = False) -> list[Unit]:
@@ -463,12 +476,38 @@ def _without_titles(name: str) -> str:
     return " ".join(words)
 
 
+_CAPITALISED_RUN = re.compile(r"[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)*")
+_LIST_JOINER = re.compile(r",? (?:and|or) |, ")
+
+
 def _only_in_a_list(name: str, text: str) -> bool:
+    """Whether every mention of `name` is one of several names listed ("Fenwick, Otterbridge and Ashby")."""
     mentions = [m.start() for m in re.finditer(re.escape(name), text)]
-    listed = re.compile(r"(?:[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)*, )+(?:[A-Z][\w'’-]+(?: [A-Z][\w'’-]+)*,? )*"
-                        r"(?:and|or) [A-Z][\w'’-]+(?: [A-Z][\w'’-]+)*")
-    spans = [m.span() for m in listed.finditer(text)]
+    spans = _name_lists(text)
     return bool(mentions) and all(any(a <= pos < b for a, b in spans) for pos in mentions)
+
+
+def _name_lists(text: str) -> list[tuple[int, int]]:
+    """Spans of 'A, B and C' / 'A, or B': capitalised names joined by commas, the last by 'and' or 'or'.
+    One pass over the names, in time linear in the text (a pattern with nested repeats here backtracked
+    exponentially on a sentence of twenty names)."""
+    spans: list[tuple[int, int]] = []
+    names = list(_CAPITALISED_RUN.finditer(text))
+    i = 0
+    while i < len(names):
+        j, comma = i, False
+        while j + 1 < len(names):
+            joiner = _LIST_JOINER.fullmatch(text, names[j].end(), names[j + 1].start())
+            if not joiner:
+                break
+            j += 1
+            comma = comma or joiner.group().startswith(",")
+            if joiner.group().endswith(("and ", "or ")):
+                if comma:
+                    spans.append((names[i].start(), names[j].end()))
+                break
+        i = max(j, i + 1)
+    return spans
 
 
 def _choose(q: Question, candidates: list[Unit]) -> list[Unit]:

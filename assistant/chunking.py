@@ -187,6 +187,7 @@ _ABBREVIATIONS = {
     "vs", "ch", "con", "pc", "dc", "ds", "di", "dci", "col", "gen", "lt", "rev", "prof", "jan", "feb", "mar",
     "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "approx", "cf", "fig", "inc", "ltd", "co",
 }
+_LAST_WORD = re.compile(r"[\w.'’]+$")
 _SENTENCE_BREAK = re.compile(r"[.!?][\"”’')\]]*\s+")
 _TABLE_SEPARATOR = re.compile(r"\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*")
 
@@ -221,7 +222,9 @@ def _sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     seg_start = start
     for match in _SENTENCE_BREAK.finditer(text, start, end):
         following = text[match.end():match.end() + 1]
-        word = re.findall(r"[\w.'’]+$", text[seg_start:match.start()])  # "neighbour's." is no initial
+        # The word before the stop ("neighbour's." is no initial), read from a short window: searching the whole
+        # growing segment after every stop made splitting quadratic in a paragraph's length.
+        word = _LAST_WORD.findall(text[max(seg_start, match.start() - 24):match.start()])
         prev = word[0].lower().rstrip(".") if word else ""
         if not following or not (following.isupper() or following.isdigit() or following in "\"“‘'(["):
             continue

@@ -80,3 +80,5 @@ HITS_SHARE_PER_DOCUMENT = 1 / 3  # share of the hits one document may take (at l
 MAX_QUESTION_CHARS = 2_000
 MAX_HISTORY_TURNS = 6
 MAX_ANSWER_UNITS = 3  # sentences or table rows quoted in one answer
+READER_CANDIDATES = 24  # units the trained reader scores per question: its cost grows with them
+READER_BATCH = 32
