@@ -17,7 +17,7 @@ export TOKENIZERS_PARALLELISM=false
 SHARED ?= ../shared
 REPORTS := test-output
 
-.PHONY: setup run test eval bench lint browser
+.PHONY: setup run test eval bench lint browser train train-setup reader-report
 
 setup: $(STAMP)
 
@@ -65,3 +65,20 @@ lint: setup
 # Outside `make test`: ingest, memory and ask latency at 2,000 / 20,000 / 100,000 synthetic chunks (<= 45 min).
 bench-scale: setup
 	$(BIN)/python tests/bench_scale.py
+
+# Outside `make test` and CI: rebuild the trained reader (assistant/models/reader) from training/data, with the
+# learning curve (25% and 50% of the training questions) beside it. About an hour on 2 cores.
+train-setup: setup
+	$(BIN)/pip install --quiet torch==2.13.0 -e '.[test,train]'
+
+train: train-setup
+	$(BIN)/python training/make_pdf.py training/data/*/
+	$(BIN)/python training/check_data.py training/data/*/
+	$(BIN)/python training/train_reader.py --fraction 0.25 --out training/.work/reader-25
+	$(BIN)/python training/train_reader.py --fraction 0.5 --out training/.work/reader-50
+	$(BIN)/python training/train_reader.py --curve training/.work/reader-25 training/.work/reader-50
+
+# Old scorer (a git worktree of the commit before the reader) and the trained reader, side by side, on the
+# validation and blind test splits and on every held-out case set.
+reader-report: train-setup
+	$(BIN)/python training/report.py

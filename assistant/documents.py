@@ -252,11 +252,11 @@ def _load_pdf(data: bytes, source: str) -> Document:
 
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages = _pdf_pages(data, reader)
         info = reader.metadata or {}
     except Exception as exc:  # pypdf raises many types for damaged files
         raise LoadError(f"unreadable PDF ({type(exc).__name__}: {exc})") from None
-    if not any(p.strip() for p in pages):
+    if not any(isinstance(s, list) or s.strip() for p in pages for s in p):
         raise LoadError("the PDF has no text layer (a scan?); run OCR on it first")
     text = _reflow_pdf(pages)
     title = _as_str(info.get("/Title")) or _first_heading(text) or source
@@ -271,6 +271,41 @@ def _load_pdf(data: bytes, source: str) -> Document:
     )
 
 
+Segment = str | list[list[str]]  # a run of text lines, or a table's rows of cells
+
+
+def _pdf_pages(data: bytes, reader) -> list[list[Segment]]:
+    """Each page as its text and its ruled tables, in reading order. pdfplumber finds a table's cells by their
+    position on the page (pypdf gives a row as one line with no column boundaries, and a cell that wraps as two
+    lines); pages without a ruled table keep pypdf's text, which the reflow below was built on."""
+    import io
+
+    import pdfplumber
+
+    pages: list[list[Segment]] = []
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        for page, plain in zip(pdf.pages, reader.pages, strict=True):
+            try:
+                tables = sorted(page.find_tables(), key=lambda t: t.bbox[1])
+            except Exception:  # a malformed page: its text layer is still worth reading
+                tables = []
+            if not tables:
+                pages.append([plain.extract_text() or ""])
+                continue
+            segments: list[Segment] = []
+            top = 0.0
+            for table in tables:
+                if table.bbox[1] > top + 1:
+                    segments.append(page.crop((0, top, page.width, table.bbox[1])).extract_text() or "")
+                rows = [[" ".join((cell or "").split()).replace("|", "/") for cell in row] for row in table.extract()]
+                segments.append([row for row in rows if any(row)])
+                top = max(top, table.bbox[3])
+            if page.height > top + 1:
+                segments.append(page.crop((0, top, page.width, page.height)).extract_text() or "")
+            pages.append(segments)
+    return pages
+
+
 def _pdf_date(value: object) -> str | None:
     match = re.match(r"D:(\d{4})(\d{2})(\d{2})", str(value or ""))
     if not match:
@@ -283,30 +318,59 @@ _ROW = re.compile(rf"\S.*?(?:\s{_NUMBER}){{2,}}")  # a label followed by two or 
 _SENTENCE_END = re.compile(r"[.!?:;\"”)]$")
 
 
-def _reflow_pdf(pages: list[str]) -> str:
+def _reflow_pdf(pages: list[list[Segment]]) -> str:
     """Join the text layer's hard-wrapped lines into paragraphs, drop running headers and footers, and mark
-    short title-like lines as headings, so a PDF chunks like any other document."""
-    lines_by_page = [[ln.strip() for ln in page.splitlines()] for page in pages]
+    short title-like lines as headings, so a PDF chunks like any other document; ruled tables become markdown
+    tables, a row per line under its header row."""
+    lines_by_page = [[ln.strip() for seg in page if isinstance(seg, str) for ln in seg.splitlines()]
+                     for page in pages]
     repeated = _running_lines(lines_by_page)
     blocks: list[str] = []
-    for lines in lines_by_page:
-        lines = [ln for ln in lines if ln and _mask_digits(ln) not in repeated]
-        width = sorted(len(ln) for ln in lines)[int(len(lines) * 0.9)] if lines else 80
-        current, last = "", ""
-        for line in lines:
-            # A paragraph's lines run to full width except its last: a short line ends the block.
-            wrapped = len(last) >= 0.8 * width and not _ROW.fullmatch(last)
-            starts_new = last.endswith((".", ":", "?", "!")) and _title_like(line)
-            if current and wrapped and not starts_new and not _ROW.fullmatch(line):
-                current += " " + line
+    for page, page_lines in zip(pages, lines_by_page, strict=True):
+        kept = [ln for ln in page_lines if ln and _mask_digits(ln) not in repeated]
+        width = sorted(len(ln) for ln in kept)[int(len(kept) * 0.9)] if kept else 80
+        for seg in page:
+            if isinstance(seg, list):
+                blocks.append(_GRID + _markdown_table(seg))
             else:
-                if current:
-                    blocks.append(current)
-                current = line
-            last = line
-        if current:
-            blocks.append(current)
+                lines = [ln.strip() for ln in seg.splitlines()]
+                more = _text_blocks([ln for ln in lines if ln and _mask_digits(ln) not in repeated], width)
+                if blocks and more and _continues(blocks[-1], more[0]):
+                    blocks[-1] += " " + more.pop(0)  # a sentence that runs over a page break
+                blocks += more
     return "\n\n".join(_heading_or_text(b) for b in _join_table_rows(blocks))
+
+
+_GRID = "\x00grid"
+
+
+def _continues(before: str, after: str) -> bool:
+    return not before.startswith(_GRID) and not _SENTENCE_END.search(before) and after[:1].islower()
+
+
+def _markdown_table(rows: list[list[str]]) -> str:
+    width = max(len(r) for r in rows)
+    lines = ["| " + " | ".join(r + [""] * (width - len(r))) + " |" for r in rows]
+    return "\n".join([lines[0], "|" + "---|" * width, *lines[1:]])
+
+
+def _text_blocks(lines: list[str], width: int) -> list[str]:
+    """A page's text lines as paragraphs: a paragraph's lines run to full width except its last."""
+    blocks: list[str] = []
+    current, last = "", ""
+    for line in lines:
+        wrapped = len(last) >= 0.8 * width and not _ROW.fullmatch(last)
+        starts_new = last.endswith((".", ":", "?", "!")) and _title_like(line)
+        if current and wrapped and not starts_new and not _ROW.fullmatch(line):
+            current += " " + line
+        else:
+            if current:
+                blocks.append(current)
+            current = line
+        last = line
+    if current:
+        blocks.append(current)
+    return blocks
 
 
 def _running_lines(lines_by_page: list[list[str]]) -> set[str]:
@@ -345,6 +409,8 @@ def _title_like(line: str) -> bool:
 
 
 def _heading_or_text(block: str) -> str:
+    if block.startswith(_GRID):
+        return block[len(_GRID):]
     if block.startswith("\x00table"):
         return "\n".join("| " + ln for ln in block[len("\x00table"):].splitlines())
     return "## " + block if _title_like(block) else block

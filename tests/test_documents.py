@@ -44,8 +44,23 @@ def test_pdf_metadata_text_and_table_rows():
     assert doc.title == "Wessex Vale Community Safety Partnership: annual report 2023/24"
     assert doc.publisher == "Wessex Vale Community Safety Partnership"
     assert doc.published == "2024-12-03"
-    assert "Q3 (October to December 2023) 48 7" in doc.text
+    # The ruled table is read cell by cell (pdfplumber), as a markdown table under its header row.
+    assert "| Quarter | Applications received | Disclosures made |\n|---|---|---|" in doc.text
+    assert "| Q3 (October to December 2023) | 48 | 7 |" in doc.text
     assert "Page 1 of 2" not in doc.text  # running footer removed
+
+
+def test_pdf_tables_and_sentences_over_page_breaks(tmp_path):
+    """A training PDF (fpdf2, ruled tables, a footnote, a sentence that runs over a page break): every table
+    row keeps its cells apart, a wrapped cell is one cell, and the broken sentence is one paragraph."""
+    from .conftest import ROOT
+
+    doc = load_file(ROOT / "training" / "data" / "ashenvale" / "docs" / "ashenvale-mappa-annual-report-2024-25.pdf")
+    assert "| District | 2024 | 2025 | Change |" in doc.text
+    assert "| Cobble Hythe | 237 | 252 | +15 |" in doc.text
+    assert "| Level 3: active multi-agency management | * | 6 |" in doc.text
+    assert "| Registered sex offenders charged with breach of notification requirements | 58 | 71 |" in doc.text
+    assert "published by Ashenvale Police in July 2025, after 15 records" in doc.text
 
 
 def test_plain_text_takes_title_from_first_line(tmp_path):

@@ -286,7 +286,7 @@ def measures(rows: list[dict], answerability) -> dict:
     return out
 
 
-def _card(metrics: dict, counts: dict, seconds: float, fraction: float) -> str:
+def _card(metrics: dict, counts: dict, seconds: float, fraction: float, curve: list[dict]) -> str:
     revision = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                               text=True).stdout.strip() or "unknown"
     lines = [
@@ -317,7 +317,12 @@ def _card(metrics: dict, counts: dict, seconds: float, fraction: float) -> str:
         lines.append(f"| {split} | {m['questions']} | {m['right_and_cited']:.0%} | {m['top1_right']:.0%} | "
                      f"{m['answer_in_candidates']:.0%} | {m['abstentions_held']:.0%} | "
                      f"{m.get('answerability_auroc', float('nan')):.2f} |")
-    lines += ["", "The test split is blind: nothing was tuned on it. Per kind: see metrics.json.", ""]
+    lines += ["", "The test split is blind: nothing was tuned on it. Per kind: see metrics.json.", "",
+              "## Learning curve (validation)", "", "| training questions | right and cited | top-1 right |",
+              "|---|---|---|"]
+    lines += [f"| {c['fraction']:.0%} | {c['validation']['right_and_cited']:.0%} | "
+              f"{c['validation']['top1_right']:.0%} |" for c in sorted(curve, key=lambda c: c["fraction"])]
+    lines.append("")
     return "\n".join(lines)
 
 
@@ -328,6 +333,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DATA, help="the labelled jurisdictions")
     parser.add_argument("--splits", type=Path, default=ROOT / "training" / "splits.yaml")
     parser.add_argument("--work", type=Path, default=WORK, help="where the training index is kept")
+    parser.add_argument("--curve", type=Path, nargs="*", default=[],
+                        help="models trained on part of the data: their measures join this one's learning curve")
     args = parser.parse_args()
     config.apply_offline_env()
     started = time.time()
@@ -370,7 +377,11 @@ def main() -> None:
     metrics["test"] = measures(scored(index, reader, [q for j in data["test"] for q in j.questions]), answerability)
     log(f"metrics: {json.dumps(metrics)}")
     (args.out / "metrics.json").write_text(json.dumps({"fraction": args.fraction, **metrics}, indent=2) + "\n")
-    (args.out / "MODEL_CARD.md").write_text(_card(metrics, counts, time.time() - started, args.fraction))
+    curve = [json.loads((d / "metrics.json").read_text()) for d in args.curve]
+    curve.append({"fraction": args.fraction, **metrics})
+    (args.out / "learning_curve.json").write_text(json.dumps(sorted(curve, key=lambda c: c["fraction"]), indent=2)
+                                                  + "\n")
+    (args.out / "MODEL_CARD.md").write_text(_card(metrics, counts, time.time() - started, args.fraction, curve))
     log(f"written to {args.out}")
 
 
