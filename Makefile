@@ -17,7 +17,7 @@ export TOKENIZERS_PARALLELISM=false
 SHARED ?= ../shared
 REPORTS := test-output
 
-.PHONY: setup run test eval bench lint browser train train-setup reader-report
+.PHONY: setup run test eval bench lint browser train train-setup answer-report
 
 setup: $(STAMP)
 
@@ -66,19 +66,16 @@ lint: setup
 bench-scale: setup
 	$(BIN)/python tests/bench_scale.py
 
-# Outside `make test` and CI: rebuild the trained reader (assistant/models/reader) from training/data, with the
-# learning curve (25% and 50% of the training questions) beside it. About an hour on 2 cores.
+# Outside `make test` and CI: rebuild the guard's intent model (assistant/models/intent) from tests/guard_cases.yaml
+# and training/guard, and check the labelled reader data (training/data). A few minutes on 2 cores.
 train-setup: setup
 	$(BIN)/pip install --quiet torch==2.13.0 -e '.[test,train]'
 
 train: train-setup
-	$(BIN)/python training/make_pdf.py training/data/*/
-	$(BIN)/python training/check_data.py training/data/*/
-	$(BIN)/python training/train_reader.py --fraction 0.25 --out training/.work/reader-25
-	$(BIN)/python training/train_reader.py --fraction 0.5 --out training/.work/reader-50
-	$(BIN)/python training/train_reader.py --curve training/.work/reader-25 training/.work/reader-50
+	$(BIN)/python training/check_data.py training/data/*/ training/fresh/*/
+	$(BIN)/python training/train_guard.py
 
-# Old scorer (a git worktree of the commit before the reader) and the trained reader, side by side, on the
-# validation and blind test splits and on every held-out case set.
-reader-report: train-setup
+# A baseline commit (training/report.py: BASELINE) and this tree side by side, through `Assistant.ask`, on the
+# validation and blind test splits of training/data and on every held-out case set.
+answer-report: train-setup
 	$(BIN)/python training/report.py

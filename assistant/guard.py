@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 from .answer import Answer
 from .guard_lexicon import GLOSS
+from .intent import load_intent
 
 REFUSAL_TEXT = (
     "I can't help with that. I don't give out, confirm or guess anything that could identify or locate a "
@@ -793,7 +794,36 @@ _DECLINED = re.compile(r"\b(?:can't|cannot|can not|won't|unable to|not able to)\
                        r"comment|discuss|identify|disclose|provide|say)\b")
 
 
+# Rule families that read a question's plain words for a person and what is asked about them. On questions
+# written by people who had not read the rules they also fire on legitimate ones (5-6% of them), so they refuse
+# only when the intent model agrees. The others (decoded disguises, pasted instructions, pretexts, requests split
+# over turns, other languages' glossed requests, contact details) refuse on their own.
+SOFT_RULES = frozenset({"identity", "location", "lookup", "aggregation", "follow_up_to_refusal"})
+
+
 def check_question(question: str, history: list[dict] | None = None) -> Decision:
+    """The rules and the trained intent model together. The model reads this turn alone, in any language and
+    wording, so an earlier refused turn never spoils a later legitimate one; the rules decode disguises and
+    read a request split over turns."""
+    decision = check_rules(question, history)
+    if decision.refuse and decision.rule not in SOFT_RULES:
+        return decision
+    intent = load_intent()
+    p = intent.probability(intent_text(question))
+    if p >= intent.threshold:
+        return Decision(True, "personal_information", decision.rule if decision.refuse else "intent_model")
+    if decision.refuse and p >= intent.confirm_threshold:
+        return decision
+    return ALLOW
+
+
+def intent_text(question: str) -> str:
+    """What the intent model reads: the question with disguises undone (invisible characters, look-alike and
+    spelt-out letters), case kept, since a capitalised word is often a name."""
+    return _fold(question)
+
+
+def check_rules(question: str, history: list[dict] | None = None) -> Decision:
     decision = _check_question(question)
     if decision.refuse or not history:
         return decision

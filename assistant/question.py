@@ -216,7 +216,6 @@ class Question:
     measure: str = ""  # for "how many X": the X counted ("offenders", "applications")
     focus: str = ""  # what is asked, without the scene-setting: "If ..., can I post it online?" -> the ask
     subject: str = ""  # what a "What is X?" question wants defined
-    earlier: str = ""  # the user's previous turn, which the reader reads beside a follow-up it could not resolve
 
     @classmethod
     def parse(cls, text: str, history: list[dict] | None = None) -> Question:
@@ -238,17 +237,7 @@ class Question:
             measure=counted_thing(text) or counted_thing(resolved),
             focus=focus_of(text),
             subject=_defined_thing(text),
-            earlier=next((t["content"] for t in reversed(history or []) if t.get("role") == "user"
-                          and t.get("content")), ""),
         )
-
-    @property
-    def for_reader(self) -> str:
-        """The question as the reader reads it: resolved against the conversation when it could be, else with
-        the previous question beside it ("And the year before?" means nothing alone)."""
-        if self.resolved != self.text or not self.earlier:
-            return self.resolved
-        return f"{self.text}\n(after: {self.earlier[:300]})"
 
 
 _COUNT_HEAD = re.compile(r"\bhow many\s+(?:of\s+)?((?:[\w'’-]+\s+){0,5}?[\w'’-]+?)(?:\s+(?:did|do|does|were|was|are|"

@@ -104,6 +104,17 @@ def test_a_count_asked_for_without_how_many():
     assert Question.parse("What was the size of the register in 2024?").wants == "count"
 
 
+def test_consequence_and_route_questions_prefer_their_kind_of_answer():
+    from assistant.answer import INTENT_BONUS, _intent_match
+
+    happens = Question.parse("What happens to someone who stops turning up to sign on?")
+    assert _intent_match(happens, "Failing to notify is a criminal offence.") == INTENT_BONUS
+    assert _intent_match(happens, "You must attend once every 12 months.") == 0
+    worried = Question.parse("A man on our road worries me. What should I do about it?")
+    assert _intent_match(worried, "Call us on 101, or 999 in an emergency.") == INTENT_BONUS
+    assert _intent_match(Question.parse("How many were charged?"), "74 people were charged.") == 0
+
+
 def test_a_word_opening_a_sentence_is_not_a_name():
     assert proper_names("How did Hester Quaid put it? Need her actual words.") == ["Hester Quaid"]
     assert proper_names("Figures for Westmarch please. Also Kestrel Downs.") == ["Westmarch", "Kestrel Downs"]

@@ -203,3 +203,36 @@ def test_server_mode_survives_the_server_going_away(chroma_server):
     procs.append(_start_chroma(data, port))  # restarted on the same data
     assert "1,231" in assistant.ask(question).answer
     assert assistant.index.check().ok
+
+
+def _finishes_within(seconds: float, work) -> bool:
+    import threading
+
+    done = threading.Event()
+    threading.Thread(target=lambda: (work(), done.set()), daemon=True).start()
+    return done.wait(seconds)
+
+
+def test_a_sentence_listing_many_names_is_answered_promptly(tmp_path):
+    """Twenty capitalised names before 'and'/'or' made the list check backtrack exponentially (one question ran
+    past 120 s and froze the server); it is now one pass over the names."""
+    from assistant import Assistant
+
+    names = ", ".join(f"Ashbury{chr(65 + i)} Fenwick{chr(65 + i)}" for i in range(20))
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "bulletin.md").write_text(f"# Bulletin\n\nVisits were made across {names} or in the wider county "
+                                        "area, with 41 registered sex offenders checked.\n")
+    assistant = Assistant.open(tmp_path / "index")
+    assistant.ingest([folder])
+    assert _finishes_within(30, lambda: assistant.ask("How many registered sex offenders were checked in "
+                                                      "AshburyC FenwickC?"))
+
+
+def test_sentence_splitting_is_linear_in_a_paragraph_s_length():
+    """A long paragraph whose stops are followed by lower-case words was re-scanned after every stop (184 KB:
+    60 s); it now reads a short window before each stop."""
+    from assistant.chunking import split_units
+
+    text = "The register grew. it was said. " * 12_000  # 384 KB, one paragraph
+    assert _finishes_within(20, lambda: split_units(text))

@@ -1,6 +1,6 @@
-"""The reader report: the answerer as users meet it (`Assistant.ask`), old scorer and trained reader side by side.
+"""The answer report: the answerer as users meet it (`Assistant.ask`), a baseline commit and this tree side by side.
 
-    python training/report.py                       # compare this tree with the scorer it replaced
+    python training/report.py                       # compare this tree with BASELINE
     python training/report.py --measure --json OUT  # measure whichever `assistant` package is importable
 
 Measured on the validation and blind test splits of training/data (one index of every jurisdiction) and on
@@ -10,7 +10,8 @@ each held-out case set (tests/holdout/*, the developer set, tests/corpus_cases.y
 - abstentions held: `no_answer` on a question the documents do not answer;
 - legitimate answered: sensitive-topic questions answered right (and never refused);
 - refused: legitimate questions the guard refused.
-The old scorer is run from a git worktree of BASELINE, the last commit before the reader replaced it.
+The baseline is run from a git worktree of BASELINE (the answerer and guard as they were before this work), so
+any change to either is measured against it in one run.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BASELINE = "13f513e"  # the hand-weighted scorer (word coverage + 0.6 x similarity + 0.3 x heading similarity)
+BASELINE = "13f513e"  # the rules-only guard and the hand-weighted scorer, before the trained intent model
 SHARED = ROOT.parent / "shared"
 CASE_SETS = {
     **{f"holdout/{p.name}": (p / "cases.yaml", p / "docs") for p in sorted((ROOT / "tests" / "holdout").iterdir())
@@ -148,12 +149,6 @@ def compare() -> None:
               f"  {o.get('refused', '-')!s:>3} / {n['refused']!s:<3}")
         kinds = ", ".join(f"{k} {_pct(o.get('by_kind', {}).get(k))}/{_pct(v)}" for k, v in n["by_kind"].items())
         print(f"{'':<28}       by kind (old/new): {kinds}")
-    curve = ROOT / "assistant" / "models" / "reader" / "learning_curve.json"
-    if curve.exists():
-        print("\nlearning curve (share of training questions: validation right and cited, top-1 right):")
-        for point in json.loads(curve.read_text()):
-            v = point["validation"]
-            print(f"  {point['fraction']:.0%}: {_pct(v['right_and_cited'])}, {_pct(v['top1_right'])}")
 
 
 def main() -> None:
