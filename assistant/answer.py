@@ -104,19 +104,6 @@ def no_answer(question: str) -> Answer:
 
 def compose(index: Index, q: Question, hits: list[Hit], lexical: LexicalIndex) -> Answer:
     """`lexical` is the index's current BM25: its IDF weighs the question's words by how rare they are."""
-    candidates = [u for u in candidate_units(index, q, hits, lexical) if u.score > 0][:RERANK]
-    _add_semantic_score(index, q, candidates)
-    candidates.sort(key=lambda u: u.score, reverse=True)
-    # A figure question whose candidates survived the hard checks (a count of the right thing, for the right
-    # period and place) needs less similarity to be trusted than an open question.
-    threshold = MIN_TYPED_SCORE if q.wants in ("count", "rate", "duration") else MIN_SCORE
-    if not candidates or candidates[0].score < threshold:
-        return no_answer(q.text)
-    return _render(index, q, _choose(q, candidates))
-
-
-def candidate_units(index: Index, q: Question, hits: list[Hit], lexical: LexicalIndex) -> list[Unit]:
-    """The units of the hits that pass the hard checks, best word coverage first."""
     units = [u for hit in hits for u in _units(index, hit, whole_paragraphs=q.wants == "wording")]
     terms = _weighted_terms(q, lexical.idf)
     for u in units:
@@ -130,8 +117,17 @@ def candidate_units(index: Index, q: Question, hits: list[Hit], lexical: Lexical
             # for "what proportion are women").
             off_measure = q.measure and not _counts_the_measure(q, u)
             u.score = -1.0 if off_measure or q.wants == "rate" else u.score - NOT_NARROWED
-    return sorted((u for u in units if u.score > -1.0 and _acceptable(q, u, index, lexical)),
-                  key=lambda u: u.score, reverse=True)
+    candidates = sorted((u for u in units if u.score > 0 and _acceptable(q, u, index, lexical)),
+                        key=lambda u: u.score, reverse=True)[:RERANK]
+    _add_semantic_score(index, q, candidates)
+    candidates.sort(key=lambda u: u.score, reverse=True)
+    # A figure question whose candidates survived the hard checks (a count of the right thing, for the right
+    # period and place) needs less similarity to be trusted than an open question.
+    threshold = MIN_TYPED_SCORE if q.wants in ("count", "rate", "duration") else MIN_SCORE
+    if not candidates or candidates[0].score < threshold:
+        return no_answer(q.text)
+    return _render(index, q, _choose(q, candidates))
+
 
 
 def _add_semantic_score(index: Index, q: Question, units: list[Unit]) -> None:

@@ -14,6 +14,9 @@ unless they are places ("in Northmoor"), organisations ("Northmoor Constabulary"
 follow-up that refers back, or has no subject of its own, is read together with the user's earlier turns. Each
 refusal names the rule family that fired (`Decision.rule`).
 
+Beside the rules, a trained intent model (`intent.py`) judges each turn; see `check_question` for how the two
+decide together.
+
 On the way out, cited passages carrying a private individual's name or contact details, or an instruction aimed
 at the assistant, are dropped and the remaining citations renumbered.
 """
@@ -802,9 +805,9 @@ SOFT_RULES = frozenset({"identity", "location", "lookup", "aggregation", "follow
 
 
 def check_question(question: str, history: list[dict] | None = None) -> Decision:
-    """The rules and the trained intent model together. The model reads this turn alone, in any language and
-    wording, so an earlier refused turn never spoils a later legitimate one; the rules decode disguises and
-    read a request split over turns."""
+    """The rules and the trained intent model together (thresholds in models/intent/intent.json, chosen on a
+    validation split by training/train_guard.py). The model reads this turn alone, in any language and wording;
+    the rules decode disguises and read a request split over turns."""
     decision = check_rules(question, history)
     if decision.refuse and decision.rule not in SOFT_RULES:
         return decision
