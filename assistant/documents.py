@@ -131,31 +131,59 @@ def _load_markdown(text: str, source: str) -> Document:
         meta = _parse_front_matter(match.group(1))
         text = text[match.end():]
     text = text.strip("\n")
+    published, publisher = _opening_metadata(text) if not match else (None, None)  # no front matter: read the top
     return Document(
         source=source,
         text=text,
         title=_as_str(meta.get("title")) or _first_heading(text) or source,
-        publisher=_as_str(meta.get("publisher")),
-        published=_as_date(meta.get("published")),
+        publisher=_as_str(meta.get("publisher")) or publisher,
+        published=_as_date(meta.get("published")) or published,
         url=_as_str(meta.get("url")),
         doc_type=_as_doc_type(meta.get("doc_type")),
     )
 
 
 _CAPS_HEADING = re.compile(r"^(?=[^a-z]*[A-Z]{3})[A-Z0-9][A-Z0-9 ,'’&()/:?-]{2,80}$", re.M)
-_PUBLISHED_LINE = re.compile(r"^\s*(?:published|updated|date|issued)\s*:?\s+(.{6,40})$", re.I | re.M)
+_DATE_WORD = re.compile(r"\b(published|issued|issue|date|dated|updated)\b", re.I)
+_DATE_IN_LINE = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)? (january|february|march|april|may|june|july|august|"
+                           r"september|october|november|december) (\d{4})\b|\b(\d{4}-\d{2}-\d{2})\b", re.I)
+_BY_LINE = re.compile(r"^\W*(issued by|published by|made by)\s*:?\s*(.+)$", re.I)
+_BY_PREFERENCE = ("issued by", "published by", "made by")  # an office issues what a named person made
+
+
+def _opening_metadata(text: str) -> tuple[str | None, str | None]:
+    """(published, publisher) from a document's opening lines: "Date: Monday 3 November 2025", "Issue 31,
+    published 3 December 2025", "Published by Marrowgate Borough Council on behalf of ...", "Made by: ...".
+    A "last updated" date is used only when no other date is given."""
+    dates: list[tuple[bool, str]] = []
+    by: dict[str, str] = {}
+    for line in text.splitlines()[:12]:
+        line = line.strip().strip("*_#").strip()[:200]
+        word = _DATE_WORD.search(line)
+        found = _DATE_IN_LINE.search(line) if word else None
+        if found:
+            iso = found.group(4) or _text_date(f"{found.group(1)} {found.group(2)} {found.group(3)}")
+            if iso and _as_date(iso):
+                dates.append((word.group(1).lower() == "updated", iso))
+        named = _BY_LINE.match(line)
+        if named:
+            who = re.split(r"\s+on behalf of\s+|\s+\(|,?\s+(?:on\s+)?\d{1,2} [A-Z][a-z]+ \d{4}", named.group(2))[0]
+            by.setdefault(named.group(1).lower(), who.strip(" .,;:"))
+    published = next((d for updated, d in sorted(dates, key=lambda x: x[0])), None)
+    publisher = next((by[k] for k in _BY_PREFERENCE if by.get(k)), None)
+    return published, publisher
 
 
 def _load_plain(text: str, source: str) -> Document:
-    """Plain text has no markup, but it often has SHOUTED headings and a "Published 4 September 2024" line:
-    mark the first as headings, read the second as the date."""
+    """Plain text has no markup, but it often has SHOUTED headings and a header block ("Date: 3 November
+    2025", "Made by: ..."): mark the first as headings, read the second as the date and publisher."""
     text = text.strip("\n")
     title = _first_heading(text) or source
     text = _CAPS_HEADING.sub(lambda m: "## " + m.group(0), text)
     head = "\n".join(text.splitlines()[:12])
-    published = next((d for m in _PUBLISHED_LINE.finditer(head) if (d := _text_date(m.group(1)))), None)
+    published, publisher = _opening_metadata(text)
     url = next(iter(re.findall(r"^\s*(https?://\S+)\s*$", head, re.M)), None)
-    return Document(source=source, text=text, title=title, published=published, url=url)
+    return Document(source=source, text=text, title=title, publisher=publisher, published=published, url=url)
 
 
 def _text_date(text: str) -> str | None:

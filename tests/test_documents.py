@@ -132,3 +132,18 @@ def test_two_files_with_one_name_keep_the_first_and_report_the_second(tmp_path):
     assert [type(i) for i in items] == [Document, Skipped]
     assert "310" in items[0].text
     assert "same name" in items[1].reason and "rename" in items[1].reason
+
+
+def test_header_block_gives_date_and_publisher_of_plain_text_and_bare_markdown():
+    """A statement's header block ("Made by: <a person>", "Issued by: <the office>", "Date: Monday 3 November
+    2025") and a bare markdown page's "Published 3 March 2025" line are read as metadata."""
+    from .conftest import ROOT
+
+    data = ROOT / "training" / "data"
+    statement = load_file(data / "fenwold" / "docs" / "fenwold-opcc-statement-2025-11-03-mappa-report.txt")
+    assert statement.published == "2025-11-03"
+    assert statement.publisher == "Office of the Police and Crime Commissioner for Fenwold"
+    bulletin = load_file(data / "corrowmere" / "docs" / "corrowmere-marrowgate-csp-bulletin-2024-08.txt")
+    assert bulletin.publisher == "Marrowgate Borough Council"  # "... on behalf of the Partnership" is not its name
+    guidance = load_file(data / "ashenvale" / "docs" / "ashenvale-guidance-notification-requirements.md")
+    assert guidance.published == "2025-03-03"
