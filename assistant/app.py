@@ -13,7 +13,7 @@ import logging
 import re
 import time
 
-from . import config
+from . import config, redact
 from .answer import DOC_TYPE_LABELS, long_date
 from .api import Assistant
 from .errors import AssistantError
@@ -94,6 +94,7 @@ CSS = """
 .pa-para { margin: 0 0 0.4rem; padding: 0; white-space: pre-line; overflow-wrap: anywhere; font-size: 0.95rem;
   line-height: 1.5; border: 0; }
 .pa-card mark { background: #fff2a8; color: var(--pa-text); box-shadow: 0 -2px 0 #ffdd00 inset; padding: 0 1px; }
+.pa-withheld { font-style: italic; color: var(--pa-muted); }
 .pa-card.pa-flash { outline: 4px solid var(--pa-focus); }
 .pa-card:focus { outline: 3px solid var(--pa-focus); }
 .pa-diff { font-size: 1rem; line-height: 1.7; margin: 0.25rem 0 0.5rem; overflow-wrap: anywhere; }
@@ -174,18 +175,34 @@ def _link(url: str | None, title: str) -> str:
             f'Read the original<span class="pa-vh">: {_e(title)}</span></a> (opens in a new tab)</p>')
 
 
-def _in_context(text: str, start: int, end: int, p_start: int | None = None, p_end: int | None = None) -> str:
-    """The paragraph around text[start:end], that span highlighted, trimmed to CONTEXT_CHARS either side."""
+def _in_context(text: str, marked: list[tuple[int, int]], p_start: int | None = None,
+                p_end: int | None = None) -> str:
+    """The paragraph around the marked spans (a citation's pieces), those highlighted, trimmed to CONTEXT_CHARS
+    either side, with whatever identifies a private person withheld there too (`redact.py`): the paragraph
+    is shown, so it is checked."""
+    start, end = marked[0][0], marked[-1][1]
     if p_start is None or p_end is None:
         p_start, p_end = paragraph_around(text, start, end)
-    before, quote, after = text[p_start:start], text[start:end], text[end:p_end]
-    if len(before) > CONTEXT_CHARS:
-        cut = before[-CONTEXT_CHARS:]
-        before = "…" + cut[cut.find(" ") + 1:] if " " in cut else "…" + cut
-    if len(after) > CONTEXT_CHARS:
-        cut = after[:CONTEXT_CHARS]
-        after = (cut[: cut.rfind(" ")] if " " in cut else cut) + "…"
-    return f'<p class="pa-para">{_e(before)}<mark>{_e(quote)}</mark>{_e(after)}</p>'
+    lo, hi, lead, tail = p_start, p_end, "", ""
+    if start - p_start > CONTEXT_CHARS:
+        space = text.find(" ", start - CONTEXT_CHARS, start)
+        lo, lead = (space + 1 if space >= 0 else start - CONTEXT_CHARS), "…"
+    if p_end - end > CONTEXT_CHARS:
+        space = text.rfind(" ", end, end + CONTEXT_CHARS)
+        hi, tail = (space if space >= 0 else end + CONTEXT_CHARS), "…"
+    withheld = redact.withheld(text, lo, hi, redact.private_names(text))
+    cuts = sorted({lo, hi, *(x for span in marked for x in span), *(x for s in withheld for x in (s.start, s.end))})
+    html = []
+    for x, y in zip(cuts, cuts[1:], strict=False):
+        hidden = next((s for s in withheld if s.start <= x < s.end), None)
+        if hidden:
+            if x == hidden.start:
+                html.append(f'<span class="pa-withheld">{_e(redact.MARKERS[hidden.kind])}</span>')
+        elif any(a <= x < b for a, b in marked):
+            html.append(f"<mark>{_e(text[x:y])}</mark>")
+        else:
+            html.append(_e(text[x:y]))
+    return f'<p class="pa-para">{lead}{"".join(html)}{tail}</p>'
 
 
 def _answer_body(text: str, anchors: dict[int, str]) -> str:
@@ -260,12 +277,16 @@ def render_sources(assistant: Assistant, turns: list[dict]) -> str:
     answered = [(i, t) for i, t in enumerate(turns) if t.get("answer") and t["answer"]["citations"]]
     for rank, (turn_no, turn) in enumerate(reversed(answered)):
         cards = []
-        for c in turn["answer"]["citations"]:
+        by_number: dict[int, list[dict]] = {}
+        for c in turn["answer"]["citations"]:  # a quote cut around withheld words comes in pieces
+            by_number.setdefault(c["n"], []).append(c)
+        for pieces in by_number.values():
+            c = pieces[0]
             text = assistant.index.document_text(c["source"])
-            if text[c["start"]:c["end"]] == c["quote"]:
-                passage = _in_context(text, c["start"], c["end"])
+            if all(text[p["start"]:p["end"]] == p["quote"] for p in pieces):
+                passage = _in_context(text, [(p["start"], p["end"]) for p in pieces])
             else:  # the document changed since the answer: show the quotation alone
-                passage = f'<p class="pa-para"><mark>{_e(c["quote"])}</mark></p>'
+                passage = f'<p class="pa-para"><mark>{_e(" … ".join(p["quote"] for p in pieces))}</mark></p>'
             cards.append(
                 f'<article class="pa-card" id="{_anchor(turn_no, c["n"])}" tabindex="-1">'
                 f'<h4><span class="pa-num">[{c["n"]}]</span>{_e(c["title"])}</h4>'
@@ -313,7 +334,7 @@ def render_quote(report: dict) -> str:
     cards = []
     for m in exact + near:
         end = m["paragraph_start"] + len(m["paragraph"])
-        context = _in_context(m["paragraph"], m["start"] - m["paragraph_start"], m["end"] - m["paragraph_start"],
+        context = _in_context(m["paragraph"], [(m["start"] - m["paragraph_start"], m["end"] - m["paragraph_start"])],
                               0, end - m["paragraph_start"])
         if m["diff"]:
             body = (f'{render_diff(m["diff"])}<p class="pa-legend">Where it appears:</p>{context}')

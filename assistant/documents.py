@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -51,23 +53,60 @@ class Skipped:
 
 # --- walking the paths ---------------------------------------------------------------------------------
 
-def iter_files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str]]:
-    """Yield (file, source) pairs; source is relative to the folder given, or the bare name for a file."""
+def iter_files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str] | Skipped]:
+    """Yield (file, source) pairs; source is relative to the folder given, or the bare name for a file. What
+    cannot be read as a plain file is yielded as `Skipped` with its reason: a symbolic link (never followed, so
+    nothing outside the folders given is read), a FIFO, socket or device (reading one would hang), a folder
+    that cannot be listed (its source ends in "/", so `--prune` keeps the documents under it)."""
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
-            for file in sorted(p for p in path.rglob("*") if p.is_file()):
-                rel = file.relative_to(path)
-                if not any(part.startswith(".") for part in rel.parts):
-                    yield file, rel.as_posix()
+        if path.is_dir() and not path.is_symlink():
+            yield from _walk(path, path)
         else:
-            yield path, path.name
+            problem = _not_a_plain_file(path)
+            yield Skipped(path.name, problem) if problem else (path, path.name)
+
+
+def _walk(root: Path, folder: Path) -> Iterator[tuple[Path, str] | Skipped]:
+    rel = folder.relative_to(root).as_posix()
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        yield Skipped(f"{rel}/" if rel != "." else "./", f"folder cannot be read ({exc.strerror or exc}); "
+                      "its documents are left as they are")
+        return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        path = Path(entry.path)
+        source = path.relative_to(root).as_posix()
+        if entry.is_dir(follow_symlinks=False):
+            yield from _walk(root, path)
+            continue
+        problem = _not_a_plain_file(path)
+        yield Skipped(source, problem) if problem else (path, source)
+
+
+def _not_a_plain_file(path: Path) -> str | None:
+    try:
+        mode = path.lstat().st_mode
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    if stat.S_ISLNK(mode):
+        return "is a symbolic link; links are not followed (copy the file into the folder instead)"
+    if not stat.S_ISREG(mode):
+        return "is not a regular file (a FIFO, socket or device); only files are read"
+    return None
 
 
 def load_paths(paths: Iterable[str | Path]) -> Iterator[Document | Skipped]:
     """Load everything under `paths`; one bad file never stops the rest."""
     first: dict[str, Path] = {}
-    for file, source in iter_files(paths):
+    for item in iter_files(paths):
+        if isinstance(item, Skipped):
+            yield item
+            continue
+        file, source = item
         if first.setdefault(source, file) != file:  # a document is known by its name: two can't share one
             yield Skipped(source, f"{file} has the same name as {first[source]}, read first; rename one of them")
             continue
@@ -75,6 +114,8 @@ def load_paths(paths: Iterable[str | Path]) -> Iterator[Document | Skipped]:
             yield load_file(file, source)
         except LoadError as exc:
             yield Skipped(source, str(exc))
+        except OSError as exc:  # unreadable, or gone since it was listed
+            yield Skipped(source, f"cannot be read ({exc.strerror or exc})")
 
 
 def load_file(path: Path, source: str | None = None) -> Document:
@@ -85,6 +126,9 @@ def load_file(path: Path, source: str | None = None) -> Document:
                         + ", ".join(config.SUPPORTED_SUFFIXES))
     if not path.exists():
         raise LoadError("no such file")
+    problem = _not_a_plain_file(path)
+    if problem:
+        raise LoadError(problem)
     size = path.stat().st_size
     if size > config.MAX_FILE_BYTES:
         raise LoadError(f"file is {size / 1e6:.0f} MB, over the {config.MAX_FILE_BYTES / 1e6:.0f} MB limit; "
@@ -110,6 +154,10 @@ def _decode(data: bytes) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("cp1252", errors="replace")  # old Windows exports: keep them readable
+        sample = text[:20_000]
+        readable = sum(ch.isalnum() or ch.isspace() or ch in ".,;:!?'\"()-–—£$%&/*+=#@[]" for ch in sample)
+        if readable < 0.85 * len(sample):  # random bytes decode as cp1252 too, mostly into symbols
+            raise LoadError("looks like binary data, not text (under 85% of it reads as words)") from None
     return _clean_text(text)
 
 

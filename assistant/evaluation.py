@@ -118,7 +118,8 @@ def unfaithful_parts(answer: dict) -> list[str]:
     problems = [f"figure {n}" for n in sorted(number_tokens(text) - allowed)]
     titles = {_norm(c.get("title") or "") for c in answer["citations"]}
     for quoted in re.findall(r"“([^”]+)”", text):
-        for piece in (p.strip(" .,;:") for p in quoted.split("…")):
+        # an elision or a withheld name ("[name withheld]") joins two pieces of the cited text
+        for piece in (p.strip(" .,;:'’") for p in re.split(r"…|\[[a-z ]{1,30} withheld\]", quoted)):
             if piece and _norm(piece) not in quotes and _norm(piece) not in titles:
                 problems.append(f"quotation “{piece[:60]}”")
     return problems

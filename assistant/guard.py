@@ -17,8 +17,9 @@ refusal names the rule family that fired (`Decision.rule`).
 Beside the rules, a trained intent model (`intent.py`) judges each turn; see `check_question` for how the two
 decide together.
 
-On the way out, cited passages carrying a private individual's name or contact details, or an instruction aimed
-at the assistant, are dropped and the remaining citations renumbered.
+On the way out, what identifies a private individual (a name in any form, an address, an age with a job) is
+withheld from every quote and from the answer text (`redact.py`), so the rest of a court report can still be
+quoted; a cited passage carrying an instruction aimed at the assistant is dropped.
 """
 
 from __future__ import annotations
@@ -29,8 +30,10 @@ import codecs
 import contextlib
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
+from . import config, redact
 from .answer import Answer
 from .guard_lexicon import GLOSS
 from .intent import load_intent
@@ -600,7 +603,8 @@ def _names(folded: str) -> set[str]:
     out = set()
     for m in re.finditer(r"(?<![.?!:]\s)(?<!^)\b([A-Z][a-z'-]+)\b", folded):
         word = m.group(1).casefold().removesuffix("'s")
-        before, after = folded[:m.start()], folded[m.end():]
+        # a bounded window either side: every look-around is anchored, so a long text costs linear time
+        before, after = folded[max(0, m.start() - 80):m.start()], folded[m.end():m.end() + 200]
         if word in _NOT_NAMES or re.search(rf"\b{_TITLE}\.?\s+(?:[A-Z]\w+\s+)?$", before):
             continue
         owned = (m.group(1).endswith("'s") or after.startswith("'")) and _OWNED.match(after.removeprefix("'"))
@@ -706,8 +710,10 @@ def _personal(text: str, names: set[str], context: str, strict: bool) -> str | N
     requests wrapped in a pretext, where "for my research" must not turn a name request into research).
     A request for a name or a place is judged on the whole text and on each sentence with its own legitimate
     readings, so a duty question followed by "what is his address?" does not pass as a duty question."""
+    insisting = strict or bool(_INSIST.search(text))  # once: not once per sentence
+
     def exemptions(part: str) -> set[str]:
-        exempt = set() if strict or _INSIST.search(text) else _exemptions(part, names)
+        exempt = set() if insisting else _exemptions(part, names)
         if "route" in exempt and _DEMAND.search(part):
             exempt.discard("route")
         if _PRIVATE.search(part):
@@ -807,7 +813,11 @@ SOFT_RULES = frozenset({"identity", "location", "lookup", "aggregation", "follow
 def check_question(question: str, history: list[dict] | None = None) -> Decision:
     """The rules and the trained intent model together (thresholds in models/intent/intent.json, chosen on a
     validation split by training/train_guard.py). The model reads this turn alone, in any language and wording;
-    the rules decode disguises and read a request split over turns."""
+    the rules decode disguises and read a request split over turns. The question and its history are cut to
+    their limits before any work, so no client can make the guard slow for everyone else."""
+    question = question[:config.MAX_QUESTION_CHARS]
+    history = [{**t, "content": str(t.get("content", ""))[:config.MAX_QUESTION_CHARS]}
+               for t in (history or [])[-config.MAX_HISTORY_TURNS:] if isinstance(t, dict)]
     decision = check_rules(question, history)
     if decision.refuse and decision.rule not in SOFT_RULES:
         return decision
@@ -855,28 +865,6 @@ def check_rules(question: str, history: list[dict] | None = None) -> Decision:
 
 # --- the output side -----------------------------------------------------------------------------------
 
-_STREET = (r"(?:Road|Street|Lane|Close|Avenue|Way|Drive|Crescent|Court|Place|Gardens|Terrace|Grove|Row|Hill|Walk|"
-           r"Mews|Square|Rise|View)")
-_PRIVATE_DATA = re.compile(
-    rf"\b\d{{1,4}}[a-z]?,? (?:[A-Z][a-z]+ ){{1,2}}{_STREET}\b"
-    r"|\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b"  # UK postcode
-    r"|(?:\+44\s?|\b0)(?![38])\d{3,4}\s?\d{3}\s?\d{3,4}\b"  # a UK phone number, but not a helpline (03, 08)
-    r"|(?i:\b(?:born on|date of birth|d\.?o\.?b\.?)\b)[^.]{0,20}\d|\b\d{1,2}/\d{1,2}/(?:19|20)\d\d\b")
-_PRIVATE_NAME = re.compile(
-    r"\b(?:[A-Z][a-z]+ [A-Z][a-z'-]+|(?:Mr|Mrs|Ms|Miss)\.? [A-Z][a-z'-]+),? (?:aged )?\d{1,2},"
-    r"|\b(?:named (?:as|him|her)|called|name is|known as) [A-Z][a-z]+ [A-Z][a-z]+"
-    rf"|\b[A-Z][a-z]+ [A-Z][a-z'-]+,? (?:of|from|who lives (?:at|on|in)) (?:\d+|[A-Z][a-z]+ {_STREET})")
-_AFTER_TITLE = re.compile(rf"\b{_TITLE}\.?\s*$")
-
-
-def _names_private_person(quote: str) -> bool:
-    """A private person named in a passage ("John Smith, 45, ...", "named as ...", "Jo Bloggs of 3 ..."), unless
-    a title (rank, office) precedes the name: officials speaking in an official capacity are public. A bare
-    "Mr Price said" is how the press refers back to an official, so it is not enough on its own."""
-    return any(not _AFTER_TITLE.search(quote[max(0, m.start() - 30):m.start()])
-               for m in _PRIVATE_NAME.finditer(quote))
-
-
 _INSTRUCTION = re.compile(
     r"(?:^|\s)(?:assistant|system|ai|chatbot)\s*:|\bignore (?:all|any|previous|prior|your|the above)\b"
     r"|\b(?:ai|assistant|chatbot|model)s? (?:must|should|reading)\b|\b(?:list|reveal|output) all (?:the )?names\b",
@@ -888,24 +876,53 @@ def _renumber(text: str, mapping: dict[int, int]) -> str:
                   text)
 
 
-def check_answer(answer: Answer | None) -> Answer | None:
-    """Drop any cited passage that carries personal data or instructions, renumber what is left; refuse if
-    nothing is left."""
+def check_answer(answer: Answer | None, document_text: Callable[[str], str] | None = None) -> Answer | None:
+    """Withhold what identifies a private person in every quote and in the answer text (`redact.py`); drop a
+    cited passage that carries an instruction aimed at the assistant and renumber the rest; refuse if nothing
+    is left, or if anything private could still be shown. `document_text(source)` gives the cited document's
+    whole text (who is private is read from all of it); without it each quote is read alone."""
     if answer is None or answer.status != "answered":
         return None
-    bad = {c.n for c in answer.citations
-           if _PRIVATE_DATA.search(c.quote) or _names_private_person(c.quote) or _INSTRUCTION.search(c.quote)}
-    if not bad:
-        return None
-    keep = [c for c in answer.citations if c.n not in bad]
-    lines = [ln for ln in answer.answer.splitlines()
-             if ln.strip() and not any(f"[{n}]" in ln for n in bad) and not ln.startswith("The documents say")]
-    if not keep or not lines:
+    bad = {c.n for c in answer.citations if _INSTRUCTION.search(c.quote)}
+    if bad:
+        keep = [c for c in answer.citations if c.n not in bad]
+        lines = [ln for ln in answer.answer.splitlines()
+                 if ln.strip() and not any(f"[{n}]" in ln for n in bad) and not ln.startswith("The documents say")]
+        if not keep or not lines:
+            return refusal(answer.question, Decision(True, "personal_information", "output_instruction"))
+        mapping = {c.n: i for i, c in enumerate(keep, start=1)}
+        for c in keep:
+            c.n = mapping[c.n]
+        lines = [_renumber(ln, mapping) for ln in lines]
+        answer.answer = lines[0].removeprefix("- ") if len(lines) == 1 else "The documents say:\n" + "\n".join(lines)
+        answer.citations = keep
+    return _withhold(answer, document_text)
+
+
+def _withhold(answer: Answer, document_text: Callable[[str], str] | None) -> Answer | None:
+    """Each citation is cut around what is withheld (its quote stays `text[start:end]`, in one piece or more
+    under the same number); the answer text shows a marker where the words were."""
+    citations, surfaces, names_seen = [], {}, set()
+    for c in answer.citations:
+        text, offset = c.quote, c.start
+        if document_text is not None:
+            whole = document_text(c.source)
+            if whole[c.start:c.end] == c.quote:
+                text, offset = whole, 0
+        names = redact.private_names(text)
+        names_seen |= names
+        spans = redact.withheld(text, c.start - offset, c.end - offset, names)
+        if not spans:
+            citations.append(c)
+            continue
+        surfaces.update({" ".join(text[s.start:s.end].split()): redact.MARKERS[s.kind] for s in spans})
+        for a, b in redact.pieces(spans, c.start - offset, c.end - offset, text):
+            citations.append(replace(c, quote=text[a:b], start=a + offset, end=b + offset))
+    if not citations:
         return refusal(answer.question, Decision(True, "personal_information", "output_personal_data"))
-    mapping = {c.n: i for i, c in enumerate(keep, start=1)}
-    for c in keep:
-        c.n = mapping[c.n]
-    lines = [_renumber(ln, mapping) for ln in lines]
-    answer.answer = lines[0].removeprefix("- ") if len(lines) == 1 else "The documents say:\n" + "\n".join(lines)
-    answer.citations = keep
+    shown_text = answer.answer
+    for surface in sorted(surfaces, key=len, reverse=True):  # longest first: "34-year-old driver" before "34"
+        shown_text = re.sub(rf"(?<![\w,.]){re.escape(surface)}(?!\w|[,.]\d)", surfaces[surface], shown_text)
+    # the answer text also shows what is not quoted (a quotation's speaker): a private name there goes too
+    answer.answer, answer.citations = redact.without_names(shown_text, frozenset(names_seen)), citations
     return None

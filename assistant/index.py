@@ -584,7 +584,11 @@ class Index:
             if pending:
                 flush()
             if prune:
+                # a folder that could not be listed is not a folder that was emptied: its documents stay
+                unread = tuple(s.source.removeprefix("./") for s in report.skipped if s.source.endswith("/"))
                 for source in sorted({i for i, _, _ in self._records(self.documents, [])} - seen):
+                    if unread and source.startswith(unread):
+                        continue
                     self._remove_document(source)
                     report.removed.append(source)
                     if progress:

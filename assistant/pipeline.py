@@ -34,9 +34,7 @@ class Context:
 
 def check_input(ctx: Context) -> None:
     """Reject what cannot be a question with a clear message (the caller shows it; nothing crashes)."""
-    text = unicodedata.normalize("NFC", ctx.question or "")
-    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf") or ch in "\n\t")
-    text = " ".join(text.split())
+    text = " ".join(_readable(ctx.question or "").split())
     if not text:
         raise AssistantError("the question is empty: type a question about the documents")
     if len(ctx.question) > config.MAX_QUESTION_CHARS:
@@ -44,10 +42,17 @@ def check_input(ctx: Context) -> None:
                              f"{config.MAX_QUESTION_CHARS:,}. Ask about one thing at a time.")
     ctx.question = text
     ctx.history = [
-        {"role": t.get("role"), "content": str(t.get("content", ""))[:config.MAX_QUESTION_CHARS]}
+        {"role": t.get("role"), "content": _readable(str(t.get("content", ""))[:config.MAX_QUESTION_CHARS])}
         for t in (ctx.history or [])[-config.MAX_HISTORY_TURNS:]
         if isinstance(t, dict) and t.get("role") in ("user", "assistant")
     ]
+
+
+def _readable(text: str) -> str:
+    """Without control and format characters or unpaired surrogates (which no encoder can read): none of them
+    carries a word."""
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf", "Cs") or ch in "\n\t")
+    return unicodedata.normalize("NFC", text)
 
 
 def guard_question(ctx: Context) -> Answer | None:
@@ -72,7 +77,7 @@ def compose_answer(ctx: Context) -> Answer | None:
 
 
 def guard_answer(ctx: Context) -> Answer | None:
-    return guard.check_answer(ctx.answer)
+    return guard.check_answer(ctx.answer, ctx.index.document_text)
 
 
 STEPS: list[Callable[[Context], Answer | None]] = [

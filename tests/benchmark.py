@@ -139,6 +139,33 @@ def bench_guard(cases) -> dict:
             "p95 ms": percentile(overheads, 0.95), "max ms": max(overheads)}
 
 
+def bench_guard_scaling() -> dict[str, float]:
+    """The guard on long hostile input: milliseconds per question at 1 KB, at the question limit, at 8 KB and
+    at 8 KB with six 8 KB turns of history, rules alone (uncapped, to show they are linear) and the whole check
+    (capped before any work). Each figure is the best of three."""
+    from assistant import guard
+
+    unit = "Is Mark Tenby on the register in Ashby? Just tell me where John Smith of 4 Mill Lane lives, yes or no. "
+
+    def best(fn) -> float:
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            fn()
+            times.append((time.perf_counter() - t0) * 1000)
+        return min(times)
+
+    guard.check_question("warm up")
+    out = {}
+    for label, size, turns in (("1 KB", 1_000, 0), (f"{config.MAX_QUESTION_CHARS:,} chars", config.MAX_QUESTION_CHARS,
+                                                     0), ("8 KB", 8_000, 0), ("8 KB x 6 turns", 8_000, 6)):
+        text = (unit * (size // len(unit) + 1))[:size]
+        history = [{"role": "user", "content": text}] * turns
+        out[f"rules {label}"] = best(lambda text=text, history=history: guard.check_rules(text, history))
+        out[f"guard {label}"] = best(lambda text=text, history=history: guard.check_question(text, history))
+    return out
+
+
 def main() -> int:
     config.apply_offline_env()
     cases = [c for c in load_cases(SHARED / "eval" / "dev-cases.yaml") if c.kind in KINDS]
@@ -172,6 +199,8 @@ def main() -> int:
     guard = bench_guard(cases)
     print(f"guard overhead per question (question and answer checks, {guard['questions']} questions): "
           f"p50 {guard['p50 ms']:.2f} ms, p95 {guard['p95 ms']:.2f} ms, max {guard['max ms']:.1f} ms")
+    scaling = bench_guard_scaling()
+    print("guard time per question on long input (ms): " + ", ".join(f"{k} {v:.1f}" for k, v in scaling.items()))
     return 0
 
 

@@ -142,16 +142,20 @@ def _citation(n: int, quote: str) -> Citation:
                     start=0, end=len(quote), score=1.0)
 
 
-def test_check_answer_drops_and_renumbers():
+def test_check_answer_withholds_private_details_and_keeps_the_rest():
     quotes = ["Offenders must notify within 3 days.",
               "Mr Dobbs of 3 Fern Close, AB1 2CD, is on the register.",
               "Detective Chief Inspector Ann Lee said compliance was high."]
     answer = Answer(question="q", status="answered", citations=[_citation(i, q) for i, q in enumerate(quotes, 1)],
                     answer="The documents say:\n" + "\n".join(f"- “{q}” [{i}]" for i, q in enumerate(quotes, 1)))
     assert guard.check_answer(answer) is None
-    assert [c.n for c in answer.citations] == [1, 2]
-    assert "Dobbs" not in answer.answer and "[3]" not in answer.answer
-    assert "“Detective Chief Inspector Ann Lee said compliance was high.” [2]" in answer.answer
+    assert sorted({c.n for c in answer.citations}) == [1, 2, 3]
+    for text in [answer.answer, *(c.quote for c in answer.citations)]:
+        assert not any(p in text for p in ("Dobbs", "Fern Close", "AB1 2CD"))
+    assert "“[name withheld] of [address withheld], [postcode withheld], is on the register.” [2]" in answer.answer
+    for c in answer.citations:  # every piece is still the passage's own text at its offsets
+        assert quotes[c.n - 1][c.start:c.end] == c.quote
+    assert "“Detective Chief Inspector Ann Lee said compliance was high.” [3]" in answer.answer
 
 
 def test_a_helpline_number_is_not_personal_data_but_a_mobile_number_is():
@@ -160,7 +164,9 @@ def test_a_helpline_number_is_not_personal_data_but_a_mobile_number_is():
     answer = Answer(question="q", status="answered", citations=[_citation(i, q) for i, q in enumerate(quotes, 1)],
                     answer="The documents say:\n" + "\n".join(f"- “{q}” [{i}]" for i, q in enumerate(quotes, 1)))
     assert guard.check_answer(answer) is None
-    assert [c.quote for c in answer.citations] == quotes[:1] and "07700" not in answer.answer
+    assert answer.citations[0].quote == quotes[0] and "0808 800 5000" in answer.answer
+    assert "07700" not in answer.answer and all("07700" not in c.quote for c in answer.citations)
+    assert "[phone number withheld]" in answer.answer
 
 
 def test_check_answer_refuses_when_nothing_is_left():

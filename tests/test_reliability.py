@@ -98,6 +98,61 @@ def test_hostile_and_broken_documents_are_reported_and_the_rest_is_indexed(tmp_p
     assert assistant.index.check().ok
 
 
+def test_links_fifos_and_random_bytes_are_reported_and_never_read(tmp_path):
+    """A link out of the folder (here to the guidance beside it and to /etc/passwd) is not followed; a FIFO is
+    not opened (reading one hangs); random bytes without a NUL are not indexed as text."""
+    import random
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    outside = tmp_path / "outside.md"
+    shutil.copy(EVAL_DOCS / "wvp-guidance-notification-requirements.md", outside)
+    shutil.copy(EVAL_DOCS / "wvp-guidance-notification-requirements.md", docs / "guidance.md")
+    (docs / "passwd.md").symlink_to("/etc/passwd")
+    (docs / "outside.md").symlink_to(outside)
+    (docs / "linked-folder").symlink_to(tmp_path, target_is_directory=True)
+    os.mkfifo(docs / "pipe.txt")
+    os.mkfifo(tmp_path / "named.md")
+    rng = random.Random(7)
+    (docs / "noise.txt").write_bytes(bytes(rng.choice([b for b in range(1, 256) if b != 0]) for _ in range(5000)))
+    assistant = Assistant.open(tmp_path / "index")
+    report = assistant.ingest([docs, tmp_path / "named.md"])
+    skipped = {s.source: s.reason for s in report.skipped}
+    assert report.added == ["guidance.md"]
+    assert {"passwd.md", "outside.md", "linked-folder", "pipe.txt", "named.md", "noise.txt"} == set(skipped)
+    assert "link" in skipped["passwd.md"] and "regular file" in skipped["pipe.txt"]
+    assert "binary" in skipped["noise.txt"]
+    assert not any("root:" in assistant.index.document_text(s) for s in report.added)
+
+
+def test_an_unreadable_folder_is_reported_and_prune_keeps_its_documents(tmp_path, monkeypatch):
+    """Root reads every folder, so the operating system's refusal is simulated at the one call that lists a
+    folder; everything else (ingest, prune, the index) is real."""
+    docs = tmp_path / "docs"
+    (docs / "archive").mkdir(parents=True)
+    shutil.copy(EVAL_DOCS / "wvp-guidance-notification-requirements.md", docs / "guidance.md")
+    shutil.copy(EVAL_DOCS / "wvp-guidance-notification-requirements.md", docs / "archive" / "old-guidance.md")
+    assistant = Assistant.open(tmp_path / "index")
+    assert sorted(assistant.ingest([docs]).added) == ["archive/old-guidance.md", "guidance.md"]
+    real_scandir = os.scandir
+
+    def scandir(path):
+        if Path(path) == docs / "archive":
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    report = assistant.ingest([docs], prune=True)
+    assert [s.source for s in report.skipped] == ["archive/"] and "cannot be read" in report.skipped[0].reason
+    assert report.removed == []
+    assert "archive/old-guidance.md" in {r["source"] for r in assistant.index.document_records()}
+
+
+def test_an_unpaired_surrogate_is_read_past(eval_assistant):
+    answer = eval_assistant.ask("What is MAPPA?\ud800", [{"role": "user", "content": "hello \udfff"}])
+    assert answer.status in ("answered", "no_answer")
+
+
 @settings(max_examples=100, deadline=None)
 @given(st.binary(max_size=2000), st.sampled_from([".md", ".txt", ".html", ".pdf"]))
 def test_fuzz_loaders_load_or_explain(tmp_path_factory, data, suffix):
