@@ -4,7 +4,8 @@ The report (tests/court/, written for this test) names the defendant with his ag
 and job, refers back to him as "Mr Threlfall", quotes his sister, and quotes a judge and a detective, who are
 public. Asked about the case through the real pipeline (a real index of it beside corpus/, the real encoder,
 reader and guard), the assistant must answer and must never show any of his details, in the answer text, in
-any quote or in the paragraphs the Sources panel shows, while every quote stays exactly the document's text at its offsets.
+any quote or in the paragraphs the Sources panel shows, while every quote stays exactly the document's text
+at its offsets.
 """
 
 from __future__ import annotations
