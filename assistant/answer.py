@@ -4,10 +4,12 @@ The answer is made of sentences (or table rows) copied from the documents, each 
 it and when, each followed by `[n]` tied to a citation whose `quote` is exactly `text[start:end]`. Nothing is
 paraphrased, so no figure or wording can appear that the documents do not hold.
 
-Choosing is the work: every sentence of the best passages is scored for how much of the question it covers,
-and thrown out when it cannot be the answer (a "how many" question answered without a count, a 2019
-question answered with an undated figure, a question about one area answered from a document about
-another). When nothing is left the answer is `no_answer`, never a guess.
+Choosing is the work. Every sentence of the best passages is scored for how much of the question it covers
+(the hybrid score: weighted word coverage and sentence similarity) and checked for whether it can be the
+answer at all (a "how many" question answered without a count, a 2019 question answered with an undated
+figure, a question about one area answered from a document about another). When no candidate is left, or the
+best covers too little, the answer is `no_answer`, never a guess. Otherwise the trained reader (`reader.py`)
+reads the question with each candidate, and its score beside the hybrid's ranks them.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from . import config
 from .chunking import split_units
 from .index import Index, LexicalIndex, normalise_for_search, tokenize
 from .question import Question, figures, overlaps, periods
+from .reader import load_reader
 from .retrieval import Hit
 
 DOC_TYPE_LABELS = {
@@ -29,12 +32,13 @@ DOC_TYPE_LABELS = {
 }
 NO_ANSWER_TEXT = ("The documents I can search don't answer this. Rather than guess, I'd suggest checking the "
                   "publisher's website or asking them directly.")
-# Scores are word coverage (0..1, plus small nudges) + SEMANTIC_WEIGHT x sentence similarity + HEADING_WEIGHT x
-# similarity of the section's heading. Thresholds and weights were set on ../shared/eval/dev-cases.yaml,
-# tests/corpus_cases.yaml and the held-out sets in tests/holdout/ together.
+# The hybrid score is word coverage (0..1, plus small nudges) + SEMANTIC_WEIGHT x sentence similarity +
+# HEADING_WEIGHT x similarity of the section's heading; the trained reader weighs it beside its own score.
+# Thresholds and weights were set on ../shared/eval/dev-cases.yaml, tests/corpus_cases.yaml and the held-out
+# sets in tests/holdout/ together; a learned answerability decision measured worse (models/reader/MODEL_CARD.md).
 MIN_SCORE = 0.45
 MIN_TYPED_SCORE = 0.45
-RERANK = 12  # candidates re-scored by sentence similarity: enough to reach past lexical near-misses
+RERANK = 12  # candidates re-scored by sentence similarity and read by the reader
 SEMANTIC_WEIGHT = 0.6
 HEADING_WEIGHT = 0.3
 NOT_NARROWED = 0.2
@@ -90,6 +94,7 @@ class Unit:
     header: str = ""  # a table row's column header, or a list item's lead-in ("You must tell us ... if:")
     header_start: int | None = None
     score: float = 0.0
+    checked: bool = True  # passes the hard checks (a count of the right thing, for the right period and place)
 
     @property
     def chunk(self):
@@ -103,7 +108,28 @@ def no_answer(question: str) -> Answer:
 # --- choosing ------------------------------------------------------------------------------------------
 
 def compose(index: Index, q: Question, hits: list[Hit], lexical: LexicalIndex) -> Answer:
-    """`lexical` is the index's current BM25: its IDF weighs the question's words by how rare they are."""
+    """`lexical` is the index's current BM25: its IDF weighs the question's words by how rare they are. The
+    hybrid score decides whether any candidate answers; the trained reader (`reader.py`) then reads the
+    question with each, and its score beside the hybrid's (weight chosen on validation) ranks them."""
+    ranked = candidates(index, q, hits, lexical)
+    # A figure question whose candidates survived the hard checks (a count of the right thing, for the right
+    # period and place) needs less similarity to be trusted than an open question.
+    threshold = MIN_TYPED_SCORE if q.wants in ("count", "rate", "duration") else MIN_SCORE
+    if not ranked or ranked[0].score < threshold:
+        return no_answer(q.text)
+    reader = load_reader()
+    for u, m in zip(ranked, reader.scores(q.resolved, [reader_passage(u) for u in ranked]), strict=True):
+        # one scale, 0 to 1, for the citations and for how close a runner-up must be
+        u.score = 1.0 / (1.0 + math.exp(-max(min(m + reader.hybrid_weight * u.score, 50.0), -50.0)))
+    ranked.sort(key=lambda u: u.score, reverse=True)
+    return _render(index, q, _choose(q, ranked))
+
+
+def candidates(index: Index, q: Question, hits: list[Hit], lexical: LexicalIndex, limit: int = RERANK,
+               checked_only: bool = True) -> list[Unit]:
+    """The units of the hits, best first by the hybrid score: the `limit` best by word coverage, re-scored with
+    sentence similarity. `checked_only` keeps those that pass the hard checks; otherwise each says whether it
+    does (the reader's trainer sees both)."""
     units = [u for hit in hits for u in _units(index, hit, whole_paragraphs=q.wants == "wording")]
     terms = _weighted_terms(q, lexical.idf)
     for u in units:
@@ -117,17 +143,11 @@ def compose(index: Index, q: Question, hits: list[Hit], lexical: LexicalIndex) -
             # for "what proportion are women").
             off_measure = q.measure and not _counts_the_measure(q, u)
             u.score = -1.0 if off_measure or q.wants == "rate" else u.score - NOT_NARROWED
-    candidates = sorted((u for u in units if u.score > 0 and _acceptable(q, u, index, lexical)),
-                        key=lambda u: u.score, reverse=True)[:RERANK]
-    _add_semantic_score(index, q, candidates)
-    candidates.sort(key=lambda u: u.score, reverse=True)
-    # A figure question whose candidates survived the hard checks (a count of the right thing, for the right
-    # period and place) needs less similarity to be trusted than an open question.
-    threshold = MIN_TYPED_SCORE if q.wants in ("count", "rate", "duration") else MIN_SCORE
-    if not candidates or candidates[0].score < threshold:
-        return no_answer(q.text)
-    return _render(index, q, _choose(q, candidates))
-
+        u.checked = u.score > 0 and _acceptable(q, u, index, lexical)
+    ranked = sorted((u for u in units if u.checked or not checked_only), key=lambda u: u.score, reverse=True)[:limit]
+    _add_semantic_score(index, q, ranked)
+    ranked.sort(key=lambda u: u.score, reverse=True)
+    return ranked
 
 
 def _add_semantic_score(index: Index, q: Question, units: list[Unit]) -> None:
@@ -147,6 +167,15 @@ def _add_semantic_score(index: Index, q: Question, units: list[Unit]) -> None:
     for u, vector in zip(units, vectors[:len(units)], strict=True):
         heading = by_heading[_section_name(u)]
         u.score += SEMANTIC_WEIGHT * float(question @ vector) + HEADING_WEIGHT * float(whole @ heading)
+
+
+def reader_passage(u: Unit) -> str:
+    """What the trained reader reads of a candidate: the unit as it would be shown (a row with its header, an
+    item with its lead-in), then where it sits: heading, document title, publisher and date. The reader is
+    cut from the end, so the unit itself is read first."""
+    c = u.chunk
+    where = [" > ".join(c.headings[-2:]), c.title, c.publisher or "", c.published or ""]
+    return _unit_text(u) + "\n" + " | ".join(p for p in dict.fromkeys(where) if p)
 
 
 def _section_name(u: Unit) -> str:

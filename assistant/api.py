@@ -11,6 +11,8 @@ from .answer import Answer
 from .errors import AssistantError
 from .index import Index, IngestReport
 
+PUBLIC_DOCUMENT_FIELDS = ("source", "title", "publisher", "published", "url", "doc_type", "chunks")
+
 
 class Assistant:
     def __init__(self, index: Index):
@@ -45,8 +47,9 @@ class Assistant:
             return quote.find(self.index, wording)
 
     def documents(self) -> list[dict]:
+        """One record per document with its public fields only (the index's hashes and block maps are its own)."""
         with self._store_errors():
-            return self.index.document_records()
+            return [{k: r.get(k) for k in PUBLIC_DOCUMENT_FIELDS} for r in self.index.document_records()]
 
     @contextmanager
     def _store_errors(self) -> Iterator[None]:

@@ -80,6 +80,7 @@ HITS_SHARE_PER_DOCUMENT = 1 / 3  # share of the hits one document may take (at l
 MAX_QUESTION_CHARS = 2_000
 MAX_HISTORY_TURNS = 6
 MAX_ANSWER_UNITS = 3  # sentences or table rows quoted in one answer
+READER_MAX_LENGTH = 128  # word pieces of question + candidate the trained reader reads (a unit, its header, heading)
 
 # --- guard ---------------------------------------------------------------------------------------------
 INTENT_MAX_CHARS = 1_500  # the intent model reads this much of a question (its encoder reads 512 word pieces)

@@ -198,6 +198,7 @@ def test_documents_lists_the_index(client):
     sources = {r["source"] for r in records}
     assert {p.name for p in EVAL_DOCS.iterdir()} | {HOSTILE_SOURCE} == sources
     assert all(r["chunks"] > 0 for r in records)
+    assert all(set(r) == {"source", "title", "publisher", "published", "url", "doc_type", "chunks"} for r in records)
 
 
 def test_hostile_document_text_comes_back_verbatim_over_the_api(client):

@@ -3,8 +3,10 @@
     python training/report.py                       # compare this tree with BASELINE
     python training/report.py --measure --json OUT  # measure whichever `assistant` package is importable
 
-Measured on the validation and blind test splits of training/data (one index of every jurisdiction) and on
-each held-out case set (tests/holdout/*, the developer set, tests/corpus_cases.yaml), each in its own index:
+Measured on the validation and blind test splits of training/data (one index of every jurisdiction, then each
+jurisdiction in an index of its own documents, as a force would serve them), on training/fresh and fresh-2
+(written after the answerer and after the reader, never tuned on; each in its own index) and on each held-out
+case set (tests/holdout/*, the developer set, tests/corpus_cases.yaml), each in its own index:
 - right and cited: answered, and a citation is one of the question's labelled answer units (training data) or
   the answer holds an expected string and cites an expected source (case sets);
 - abstentions held: `no_answer` on a question the documents do not answer;
@@ -25,7 +27,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BASELINE = "13f513e"  # the rules-only guard and the hand-weighted scorer, before the trained intent model
+BASELINE = "67bf972"  # the hand-weighted scorer with this session's guard: what the trained reader replaces
 SHARED = ROOT.parent / "shared"
 CASE_SETS = {
     **{f"holdout/{p.name}": (p / "cases.yaml", p / "docs") for p in sorted((ROOT / "tests" / "holdout").iterdir())
@@ -42,6 +44,10 @@ def _overlaps(u_start, u_end, g_start, g_end) -> bool:
 
 
 def measure_split(assistant, questions) -> dict:
+    return summarise(ask_all(assistant, questions))
+
+
+def ask_all(assistant, questions) -> list[tuple]:
     rows = []
     for q in questions:
         a = assistant.ask(q.question, q.history).to_dict()
@@ -49,6 +55,10 @@ def measure_split(assistant, questions) -> dict:
             c["source"] == g.source and _overlaps(c["start"], c["end"], g.start, g.end)
             for c in a["citations"] for g in q.answers)
         rows.append((q.kind, bool(q.answers), a["status"], right, a["latency_ms"]))
+    return rows
+
+
+def summarise(rows: list[tuple]) -> dict:
     core = [r for r in rows if r[0] in CORE + ("open", "computed")]
     return {
         "questions": len(rows),
@@ -108,6 +118,21 @@ def measure(out: Path) -> None:
                          for q in load_jurisdiction(data / n).questions]
             results[f"{split} split"] = measure_split(assistant, questions)
             print(f"  {split}: {results[f'{split} split']}", file=sys.stderr, flush=True)
+        # As a force would serve it: each jurisdiction's questions asked of an index of its own documents only
+        # (with fourteen forces in one index, another force's answer to a question naming no place counts as
+        # wrong though it may say the same).
+        fresh = {name: sorted(p for p in (ROOT / "training" / name).iterdir() if (p / "questions.yaml").exists())
+                 for name in ("fresh", "fresh-2") if (ROOT / "training" / name).is_dir()}
+        for split, folders in (("validation", [data / n for n in names["validation"]]),
+                               ("test", [data / n for n in names["test"]]), *fresh.items()):
+            rows = []
+            for folder in folders:
+                own = Assistant.open(Path(tmp) / f"own-{folder.name}")
+                own.ingest([folder / "docs"])
+                rows += ask_all(own, load_jurisdiction(folder).questions)
+            key = f"{split} split, own force's index"
+            results[key] = summarise(rows)
+            print(f"  {key}: {results[key]}", file=sys.stderr, flush=True)
         for name, (cases, docs) in CASE_SETS.items():
             if not cases.exists():
                 continue

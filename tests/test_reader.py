@@ -1,0 +1,63 @@
+"""The trained reader: the shipped model loads offline and reads a question with its answer better than with a
+near miss, on questions of a jurisdiction it was never trained on."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant, answer, pipeline
+from assistant.reader import load_reader
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "training"))
+from check_data import load_jurisdiction  # noqa: E402
+
+VALIDATION = ROOT / "training" / "data" / "corrowmere"  # a validation jurisdiction: never trained on
+
+
+@pytest.fixture(scope="module")
+def validation_assistant(tmp_path_factory) -> Assistant:
+    assistant = Assistant.open(tmp_path_factory.mktemp("reader-index"))
+    report = assistant.ingest([VALIDATION / "docs"])
+    assert not report.skipped, report.skipped
+    return assistant
+
+
+def test_the_shipped_reader_loads_and_scores_in_one_batch():
+    reader = load_reader()
+    scores = reader.scores("How long do they have to tell the police after moving home?",
+                           ["They must tell the police within three days of moving home.\nWhat you must do",
+                            "The force charged 97 people in 2023/24.\nFigures"])
+    assert len(scores) == 2 and all(isinstance(s, float) for s in scores)
+
+
+@pytest.mark.slow
+def test_the_reader_puts_a_labelled_answer_above_its_near_misses(validation_assistant):
+    """For labelled questions whose answer is among the answerer's own candidates, the answer scores above the
+    best-scored wrong candidate (by the hybrid alone) most of the time; and every answer's quotes stay exact."""
+    reader = load_reader()
+    questions = [q for q in load_jurisdiction(VALIDATION).questions if q.answers][:80]
+    wins = trials = 0
+    for q in questions:
+        ctx = pipeline.Context(question=q.question, history=q.history, index=validation_assistant.index)
+        pipeline.check_input(ctx)
+        pipeline.understand(ctx)
+        pipeline.retrieve(ctx)
+        pool = answer.candidates(validation_assistant.index, ctx.parsed, ctx.hits, ctx.lexical)
+        gold = [u for u in pool if any(u.chunk.source == g.source and u.start < g.end and g.start < u.end
+                                       for g in q.answers)]
+        wrong = [u for u in pool if u not in gold]
+        if not gold or not wrong:
+            continue
+        scores = reader.scores(ctx.parsed.resolved, [answer.reader_passage(u) for u in (gold[0], wrong[0])])
+        wins += scores[0] > scores[1]
+        trials += 1
+    print(f"reader over the hybrid's best wrong candidate: {wins} of {trials}")
+    assert trials >= 30 and wins / trials >= 0.6, (wins, trials)
+    for q in questions[:20]:
+        a = validation_assistant.ask(q.question, q.history)
+        for c in a.citations:
+            assert validation_assistant.index.document_text(c.source)[c.start:c.end] == c.quote
