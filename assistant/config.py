@@ -83,5 +83,6 @@ MAX_ANSWER_UNITS = 3  # sentences or table rows quoted in one answer
 READER_MAX_LENGTH = 128  # word pieces of question + candidate the trained reader reads (a unit, its header, heading)
 
 # --- guard ---------------------------------------------------------------------------------------------
-INTENT_MAX_CHARS = 1_500  # the intent model reads this much of a question (its encoder reads 512 word pieces)
+INTENT_MAX_CHARS = 600  # of a longer question the intent model reads the first and last halves of this: every
+# labelled question is under 300 characters, and its encoder's cost grows faster than the text (2,000 chars ~1 s)
 INTENT_THREADS = 1  # one short query: a second thread only contends with onnxruntime's (dev eval p50 87 -> 75 ms)

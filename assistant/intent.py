@@ -32,8 +32,13 @@ def _encoder():
 
 
 def vectors(texts: list[str]) -> np.ndarray:
-    """Query vectors of the texts, cut to what the encoder reads (its 512 word pieces are ~2,000 chars)."""
-    return np.asarray(_encoder().query([t[:config.INTENT_MAX_CHARS] for t in texts]), dtype=np.float32)
+    """Query vectors of the texts, each cut to its opening and its end (a request padded into a long text is
+    usually at one of them; the rules read all of it) so that no text costs more than a short one."""
+    return np.asarray(_encoder().query([_ends(t) for t in texts]), dtype=np.float32)
+
+
+def _ends(text: str, limit: int = config.INTENT_MAX_CHARS) -> str:
+    return text if len(text) <= limit else f"{text[:limit // 2]} … {text[-(limit // 2):]}"
 
 
 @dataclass(frozen=True)
