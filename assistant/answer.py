@@ -93,7 +93,8 @@ class Unit:
     text: str
     header: str = ""  # a table row's column header, or a list item's lead-in ("You must tell us ... if:")
     header_start: int | None = None
-    score: float = 0.0
+    score: float = 0.0  # the hybrid score
+    rank: float = 0.0  # the trained reader's, 0 to 1, which orders the candidates
     checked: bool = True  # passes the hard checks (a count of the right thing, for the right period and place)
 
     @property
@@ -119,9 +120,9 @@ def compose(index: Index, q: Question, hits: list[Hit], lexical: LexicalIndex) -
         return no_answer(q.text)
     reader = load_reader()
     for u, m in zip(ranked, reader.scores(q.resolved, [reader_passage(u) for u in ranked]), strict=True):
-        # one scale, 0 to 1, for the citations and for how close a runner-up must be
-        u.score = 1.0 / (1.0 + math.exp(-max(min(m + reader.hybrid_weight * u.score, 50.0), -50.0)))
-    ranked.sort(key=lambda u: u.score, reverse=True)
+        # on one scale, 0 to 1, for the citations; how close a runner-up must be stays the hybrid's judgement
+        u.rank = 1.0 / (1.0 + math.exp(-max(min(m + reader.hybrid_weight * u.score, 50.0), -50.0)))
+    ranked.sort(key=lambda u: u.rank, reverse=True)
     return _render(index, q, _choose(q, ranked))
 
 
@@ -541,9 +542,12 @@ def _choose(q: Question, candidates: list[Unit]) -> list[Unit]:
     if q.wants in ("count", "rate") and newer:
         chosen.insert(0, newer[0])  # a later publication that corrects a figure leads
     seen_figures = {f.text for f in figures(best.text)}
+    top = max(c.score for c in candidates)  # the reader orders them; the hybrid says which are nearly as good
     for u in candidates[1:]:
-        if len(chosen) >= config.MAX_ANSWER_UNITS or u.score < 0.85 * candidates[0].score:
+        if len(chosen) >= config.MAX_ANSWER_UNITS:
             break
+        if u.score < 0.85 * top:
+            continue
         if any(_same_place(q, u, c) or _same_text(u, c) for c in chosen):
             continue
         if any(c.chunk.source == u.chunk.source for c in chosen) and u.score < SAME_DOCUMENT_SHARE * best.score:
@@ -575,14 +579,15 @@ def _with_following_sentences(u: Unit) -> Unit:
             end = stop
         elif start >= end:
             break
-    return Unit(u.hit, u.start, end, chunk.text[u.start - chunk.start:end - chunk.start], score=u.score)
+    return Unit(u.hit, u.start, end, chunk.text[u.start - chunk.start:end - chunk.start], score=u.score,
+                rank=u.rank)
 
 
 def _whole_paragraph(u: Unit) -> Unit:
     chunk = u.chunk
     if chunk.kind != "paragraph" or len(chunk.text) > config.CHUNK_MAX_CHARS:
         return u
-    return Unit(u.hit, chunk.start, chunk.end, chunk.text, score=u.score)
+    return Unit(u.hit, chunk.start, chunk.end, chunk.text, score=u.score, rank=u.rank)
 
 
 def _same_place(q: Question, a: Unit, b: Unit) -> bool:
@@ -616,7 +621,7 @@ def _render(index: Index, q: Question, chosen: list[Unit]) -> Answer:
             citations.append(Citation(
                 n=n, source=u.chunk.source, title=u.chunk.title, publisher=u.chunk.publisher,
                 published=u.chunk.published, url=u.chunk.url, quote=quote, start=start, end=u.end,
-                score=round(u.score, 3)))
+                score=round(u.rank, 3)))
         body = _unit_text(u)
         if u.chunk.kind == "table" and u.header:
             body = f"{body}."  # composed from a row and its header: not a quotation, so no quotation marks
