@@ -80,7 +80,7 @@ _PHONE = re.compile(r"(?:\+44\s?|\b0)(?![38])\d{3,4}\s?\d{3}\s?\d{3,4}\b")  # no
 _BIRTH = re.compile(r"(?i:\b(?:born on|date of birth|d\.?o\.?b\.?)\b)[^.]{0,20}\d[\d/ A-Za-z]{0,16}"
                     r"|\b\d{1,2}/\d{1,2}/(?:19|20)\d\d\b")
 # An age with what goes with it: "the 34-year-old delivery driver", "aged 34" (not "aged 18 to 25").
-_AGE = re.compile(r"\b\d{1,3}-year-old(?: (?!(?:was|is|who|had|has|from|of|and|said|admitted|pleaded|appeared|"
+_AGE = re.compile(r"\b\d{1,3}-year-old\b(?: (?!(?:was|is|who|had|has|from|of|and|said|admitted|pleaded|appeared|"
                   r"denied|were|will|had|in|at|on|with)\b)[a-z-]+){0,3}"
                   r"|\baged \d{1,3}\b(?! ?(?:to|-|–|and|or|\+|and over|or over|or under|years and over))")
 # After a withheld name: ", 34," and ", a delivery driver from Ashby," describe him too.
@@ -142,8 +142,11 @@ def withheld(text: str, start: int, end: int, names: frozenset[str]) -> list[Spa
             if description:
                 kind = "age" if description.group()[2:].isdigit() else "description"
                 spans.append(Span(description.start() + 2, description.end(), kind))
+    # An age alone is no identifier ("if a 16-year-old is convicted, the period is halved"): it is withheld
+    # only in a document that names a private person, where it describes him.
+    described = ((_AGE, "age"),) if names else ()
     for pattern, kind in ((_ADDRESS, "address"), (_STREET, "street"), (_POSTCODE, "postcode"), (_PHONE, "phone"),
-                          (_BIRTH, "birth"), (_AGE, "age")):
+                          (_BIRTH, "birth"), *described):
         spans += [Span(m.start(), m.end(), kind) for m in pattern.finditer(piece)]
     merged: list[Span] = []
     for s in sorted(spans, key=lambda s: (s.start, -s.end)):

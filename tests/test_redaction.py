@@ -68,6 +68,11 @@ def test_officials_are_public_and_every_form_of_a_private_name_is_withheld():
         assert not any(p in text[a:b] for p in PRIVATE)
 
 
+def test_guidance_that_names_no_private_person_keeps_its_ages():
+    text = "If a 16-year-old is convicted, the period is halved. Offenders aged 18 to 25 are seen monthly."
+    assert redact.withheld(text, 0, len(text), redact.private_names(text)) == []
+
+
 def test_withholding_runs_in_linear_time():
     """A page of capitalised names with ages and streets: twice the text must not cost much more than twice
     the time (the patterns have only bounded repeats)."""
