@@ -878,9 +878,9 @@ def _renumber(text: str, mapping: dict[int, int]) -> str:
 
 def check_answer(answer: Answer | None, document_text: Callable[[str], str] | None = None) -> Answer | None:
     """Withhold what identifies a private person in every quote and in the answer text (`redact.py`); drop a
-    cited passage that carries an instruction aimed at the assistant and renumber the rest; refuse if nothing
-    is left, or if anything private could still be shown. `document_text(source)` gives the cited document's
-    whole text (who is private is read from all of it); without it each quote is read alone."""
+    cited passage that carries an instruction aimed at the assistant and renumber the rest; refuse only if
+    nothing is left. `document_text(source)` gives the cited document's whole text (who is private is read
+    from all of it); without it each quote is read alone."""
     if answer is None or answer.status != "answered":
         return None
     bad = {c.n for c in answer.citations if _INSTRUCTION.search(c.quote)}
