@@ -60,10 +60,10 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str] | Skipp
     that cannot be listed (its source ends in "/", so `--prune` keeps the documents under it)."""
     for raw in paths:
         path = Path(raw)
-        if path.is_dir() and not path.is_symlink():
+        if path.is_dir():  # a folder named by the user is read even through a link; links inside it are not
             yield from _walk(path, path)
         else:
-            problem = _not_a_plain_file(path)
+            problem = _not_a_plain_file(path, follow=True)
             yield Skipped(path.name, problem) if problem else (path, path.name)
 
 
@@ -87,9 +87,9 @@ def _walk(root: Path, folder: Path) -> Iterator[tuple[Path, str] | Skipped]:
         yield Skipped(source, problem) if problem else (path, source)
 
 
-def _not_a_plain_file(path: Path) -> str | None:
+def _not_a_plain_file(path: Path, follow: bool = False) -> str | None:
     try:
-        mode = path.lstat().st_mode
+        mode = (path.stat() if follow else path.lstat()).st_mode
     except OSError as exc:
         return f"cannot be read ({exc.strerror or exc})"
     if stat.S_ISLNK(mode):
@@ -126,7 +126,7 @@ def load_file(path: Path, source: str | None = None) -> Document:
                         + ", ".join(config.SUPPORTED_SUFFIXES))
     if not path.exists():
         raise LoadError("no such file")
-    problem = _not_a_plain_file(path)
+    problem = _not_a_plain_file(path, follow=True)
     if problem:
         raise LoadError(problem)
     size = path.stat().st_size
