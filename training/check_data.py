@@ -86,6 +86,16 @@ def units_of(doc: Document) -> list[Unit]:
             for chunk in chunk_document(doc) for s, e in split_units(chunk.text, 0, len(chunk.text), chunk.kind)]
 
 
+def is_answer(source: str, start: int, end: int, gold: list[Unit]) -> bool:
+    """Whether a span the assistant quoted is one of the labelled answer units: the same document, and most of
+    the shorter of the two spans shared (a quote may take a sentence's lead-in or a table row's header)."""
+    for g in gold:
+        shared = min(end, g.end) - max(start, g.start)
+        if source == g.source and shared > 0 and shared >= 0.5 * min(end - start, g.end - g.start):
+            return True
+    return False
+
+
 def locate(doc: Document, units: list[Unit], words: str) -> list[Unit]:
     """Every unit that the labelled words cover (a sentence split in two by the splitter gives both)."""
     haystack, where = _folded(doc.text)

@@ -27,6 +27,10 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "training"))
+
+from check_data import is_answer, load_jurisdiction  # noqa: E402
+
 BASELINE = "67bf972"  # the hand-weighted scorer with this session's guard: what the trained reader replaces
 SHARED = ROOT.parent / "shared"
 CASE_SETS = {
@@ -38,11 +42,6 @@ CASE_SETS = {
 CORE = ("fact", "wording", "duty", "followup")
 
 
-def _overlaps(u_start, u_end, g_start, g_end) -> bool:
-    shared = min(u_end, g_end) - max(u_start, g_start)
-    return shared > 0 and shared >= 0.5 * min(u_end - u_start, g_end - g_start)
-
-
 def measure_split(assistant, questions) -> dict:
     return summarise(ask_all(assistant, questions))
 
@@ -51,9 +50,8 @@ def ask_all(assistant, questions) -> list[tuple]:
     rows = []
     for q in questions:
         a = assistant.ask(q.question, q.history).to_dict()
-        right = a["status"] == "answered" and any(
-            c["source"] == g.source and _overlaps(c["start"], c["end"], g.start, g.end)
-            for c in a["citations"] for g in q.answers)
+        right = a["status"] == "answered" and any(is_answer(c["source"], c["start"], c["end"], q.answers)
+                                                  for c in a["citations"])
         rows.append((q.kind, bool(q.answers), a["status"], right, a["latency_ms"]))
     return rows
 
@@ -101,9 +99,6 @@ def _share(num: int, den: int) -> float | None:
 def measure(out: Path) -> None:
     """Everything, for the `assistant` package this process imports."""
     import yaml
-
-    sys.path.insert(0, str(ROOT / "training"))
-    from check_data import load_jurisdiction
 
     from assistant import Assistant
 

@@ -43,7 +43,7 @@ if importlib.util.find_spec("assistant") is None:
     sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "training"))
 
-from check_data import Jurisdiction, load_jurisdiction  # noqa: E402
+from check_data import Jurisdiction, is_answer, load_jurisdiction  # noqa: E402
 
 from assistant import answer, config, pipeline, retrieval  # noqa: E402
 from assistant.retrieval import Hit  # noqa: E402
@@ -81,15 +81,6 @@ def open_index(data: Path, jurisdictions: list[Jurisdiction], path: Path):
     if report.skipped:
         raise SystemExit(f"documents the index could not take: {report.skipped}")
     return assistant.index
-
-
-def _overlaps(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:
-    shared = min(a_end, b_end) - max(a_start, b_start)
-    return shared > 0 and shared >= 0.5 * min(a_end - a_start, b_end - b_start)
-
-
-def is_answer(source: str, start: int, end: int, gold) -> bool:
-    return any(source == g.source and _overlaps(start, end, g.start, g.end) for g in gold)
 
 
 def pool_of(index, q) -> dict:
