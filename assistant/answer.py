@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from . import config
 from .chunking import split_units
 from .index import Index, LexicalIndex, normalise_for_search, tokenize
-from .question import Question, figures, overlaps, periods
+from .question import Question, figures, overlaps, period_spans, periods
 from .reader import load_reader
 from .retrieval import Hit
 
@@ -43,6 +43,10 @@ SEMANTIC_WEIGHT = 0.6
 HEADING_WEIGHT = 0.3
 NOT_NARROWED = 0.2
 SAME_DOCUMENT_SHARE = 0.9
+RUNNER_UP = 0.85  # a runner-up's hybrid score, as a share of the best's, to be shown beside it
+RUNNER_UP_RANK = 0.5  # and its reader score as a share of the best's: the reader can tell a near-miss off
+LIST_ANSWER_CHARS = 700  # a list this short is quoted whole when the question asks what its lead-in says
+LEAD_WORDS = 16  # a figure's lead line ("2,154 registered sex offenders at 31 March 2024") is at most this long
 
 
 @dataclass
@@ -535,7 +539,7 @@ def _choose(q: Question, candidates: list[Unit]) -> list[Unit]:
     if q.wants == "wording":
         return [_whole_paragraph(best)]
     if q.wants == "open":
-        best = _with_following_sentences(best)
+        best = _whole_list(q, best) if best.chunk.kind == "list" else _with_following_sentences(best)
     chosen = [best]
     newer = [u for u in candidates[1:] if _REVISION.search(u.text) and u.score >= 0.6 * best.score
              and _date_key(u.chunk.published) > _date_key(best.chunk.published) and u.chunk.source != best.chunk.source]
@@ -546,7 +550,7 @@ def _choose(q: Question, candidates: list[Unit]) -> list[Unit]:
     for u in candidates[1:]:
         if len(chosen) >= config.MAX_ANSWER_UNITS:
             break
-        if u.score < 0.85 * top:
+        if u.score < RUNNER_UP * top or u.rank < RUNNER_UP_RANK * best.rank:
             continue
         if any(_same_place(q, u, c) or _same_text(u, c) for c in chosen):
             continue
@@ -581,6 +585,18 @@ def _with_following_sentences(u: Unit) -> Unit:
             break
     return Unit(u.hit, u.start, end, chunk.text[u.start - chunk.start:end - chunk.start], score=u.score,
                 rank=u.rank)
+
+
+def _whole_list(q: Question, u: Unit) -> Unit:
+    """'How do I apply?' over three routes: when the item shares no word with the question that its lead-in,
+    headings or title do not already have, the question asks what the lead-in introduces, so the whole
+    (short) list answers it; 'do I tell them if I change my name' is still answered by its one item."""
+    chunk = u.chunk
+    around = set(_stems(" ".join((u.header, chunk.context, " ".join(chunk.headings), chunk.title))))
+    own = set(_stems(u.text)) & set(_stems(q.focus or q.text))
+    if own - around or len(chunk.text) > LIST_ANSWER_CHARS or not u.header:
+        return u
+    return Unit(u.hit, chunk.start, chunk.end, chunk.text, u.header, u.header_start, score=u.score, rank=u.rank)
 
 
 def _whole_paragraph(u: Unit) -> Unit:
@@ -635,7 +651,33 @@ def _render(index: Index, q: Question, chosen: list[Unit]) -> Answer:
         intro = ("The documents give several figures, each shown with its source and date, newest "
                  "publication first:" if q.wants in ("count", "rate") else "The documents say:")
         text = intro + "\n" + "\n".join(f"- {line}" for line in lines)
+    lead = _lead(q, chosen[0]) if figures_first else ""
+    if lead:
+        text = f"{lead} [1]\n{text}"
     return Answer(question=q.text, status="answered", answer=text, citations=citations)
+
+
+_CLAUSE_END = re.compile(r"[;(\n]|[.!?](?:\s|$)|,\s+(?:according|up|down|compared|which|while|and|but)\b")
+
+
+def _lead(q: Question, u: Unit) -> str:
+    """A plain first line for a figure answer, cut from the quoted sentence itself: from the figure asked for
+    to the date it is given for, within its clause ("2,154 registered sex offenders at 31 March 2024"). No
+    lead when the sentence does not put them together: it is never composed from words the quote lacks."""
+    if u.chunk.kind == "table" and u.header:
+        return ""
+    text = u.text
+    wanted = [f for f in figures(text) if f.kind == q.wants]
+    head = _stems(q.measure)[-1:] if q.measure else []
+    counted = [f for f in wanted if head and f.noun and any(same_measure(head[0], n) for n in _stems(f.noun))]
+    for f in counted or wanted:
+        stop = _CLAUSE_END.search(text, f.end)
+        clause_end = stop.start() if stop else len(text)
+        dates = sorted(e for s, e in period_spans(text) if f.end <= s and e <= clause_end)
+        if dates and len(text[f.start:dates[-1]].split()) <= LEAD_WORDS:
+            lead = _plain(text[f.start:dates[-1]])
+            return lead if len(lead) < 0.9 * len(_plain(text)) else ""
+    return ""
 
 
 def _date_key(published: str | None) -> float:
@@ -660,8 +702,8 @@ def long_date(iso: str) -> str:
 def _unit_text(u: Unit) -> str:
     if not u.header:
         return _plain(u.text)
-    if u.chunk.kind == "list":
-        return f"{_plain(u.header)} … {_plain(u.text)}"
+    if u.chunk.kind == "list":  # each item of a list quoted whole after its lead-in
+        return " … ".join(_plain(line) for line in [u.header, *u.text.splitlines()] if _plain(line))
     heads = [c.strip() for c in _plain_cells(u.header)]
     cells = [c.strip() for c in _plain_cells(u.text)]
     if len(heads) == len(cells) == 1:  # a table read from a PDF: columns are separated by spaces only

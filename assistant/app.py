@@ -17,7 +17,7 @@ from . import config, redact
 from .answer import DOC_TYPE_LABELS, long_date
 from .api import Assistant
 from .errors import AssistantError
-from .quote import paragraph_around
+from .quote import closeness, paragraph_around, speaker
 
 log = logging.getLogger(__name__)
 
@@ -41,100 +41,171 @@ REASON_LABELS = {
     "prompt_injection": "instructions pasted into the question",
 }
 
+WHOLE_DOCUMENT_CHARS = 12_000  # of a long document shown when it is opened, around the passage
+DOCUMENTS_SHOWN = 25  # documents listed at once; a search narrows the rest
+
+# Colours as variables, one set per theme, each pair at least 4.5:1 (GOV.UK's palette in light mode). Gradio
+# marks dark mode with a `dark` class; the focus style is GOV.UK's, yellow with a black bar, in both.
 CSS = """
-:root { --pa-text: #0b0c0c; --pa-muted: #505a5f; --pa-blue: #1d70b8; --pa-border: #b1b4b6; --pa-focus: #ffdd00; }
-.gradio-container { max-width: 1180px !important; width: 100% !important; margin: 0 auto !important;
+:root, .light { --pa-text: #0b0c0c; --pa-muted: #505a5f; --pa-link: #1d70b8; --pa-border: #b1b4b6;
+  --pa-focus: #ffdd00; --pa-focus-text: #0b0c0c; --pa-surface: #ffffff; --pa-panel: #f3f2f1;
+  --pa-red: #d4351c; --pa-red-bg: #fcf1ef; --pa-orange: #f47738; --pa-orange-bg: #fef4ec; --pa-green: #00703c;
+  --pa-green-bg: #edf6f1; --pa-mark: #fff2a8; --pa-del-bg: #f6d7d2; --pa-del: #942514; --pa-ins-bg: #cce2d8;
+  --pa-ins: #005a30; --pa-error: #d4351c; }
+.dark { --pa-text: #f3f2f1; --pa-muted: #c5cacd; --pa-link: #8fc3f0; --pa-border: #6f777b;
+  --pa-surface: #1b1d1f; --pa-panel: #26292c; --pa-red: #f08b7a; --pa-red-bg: #3a1714; --pa-orange: #f4a261;
+  --pa-orange-bg: #36230f; --pa-green: #6cc59a; --pa-green-bg: #10291d; --pa-mark: #6b5800; --pa-del-bg: #4a1c17;
+  --pa-del: #ffc4b8; --pa-ins-bg: #123a2b; --pa-ins: #b4ecd0; --pa-error: #ff9d8c; }
+.gradio-container { max-width: 52rem !important; width: 100% !important; margin: 0 auto !important;
   color: var(--pa-text); }
-.pa-header { border-bottom: 10px solid var(--pa-blue); padding: 0.25rem 0 0.75rem; margin-bottom: 0.25rem; }
+.pa-skip { position: absolute; left: -9999px; top: 0; }
+.pa-skip:focus { position: static; display: inline-block; margin-bottom: 0.5rem; padding: 0.4rem 0.6rem;
+  background: var(--pa-focus); color: var(--pa-focus-text) !important; outline: 3px solid var(--pa-focus);
+  box-shadow: 0 4px 0 #0b0c0c; text-decoration: underline; }
+.pa-header { border-bottom: 10px solid var(--pa-link); padding: 0.25rem 0 0.75rem; margin-bottom: 0.25rem; }
 .pa-header h1 { font-size: 2rem; line-height: 1.15; margin: 0 0 0.4rem; font-weight: 700; }
 .pa-header p { font-size: 1.05rem; margin: 0; max-width: 46rem; }
 .pa-header .pa-safety { margin-top: 0.5rem; color: var(--pa-muted); font-size: 0.95rem; }
 .pa-vh { position: absolute !important; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0);
   white-space: nowrap; }
-.pa-conversation { display: flex; flex-direction: column; gap: 1rem; }
+.pa-conversation { display: flex; flex-direction: column; gap: 1.5rem; }
 .pa-empty { color: var(--pa-muted); margin: 0; }
-.pa-turn { display: flex; flex-direction: column; gap: 0.5rem; }
+.pa-turn { display: flex; flex-direction: column; gap: 0.6rem; }
 .pa-who { display: block; font-size: 0.85rem; font-weight: 700; color: var(--pa-muted); margin-bottom: 0.15rem;
   text-transform: uppercase; letter-spacing: 0.03em; }
-.pa-q p { margin: 0; font-weight: 700; font-size: 1.05rem; overflow-wrap: anywhere; }
+.pa-q h2 { margin: 0; font-weight: 700; font-size: 1.15rem; line-height: 1.35; overflow-wrap: anywhere; }
 .pa-a { overflow-wrap: anywhere; line-height: 1.5; }
 .pa-a p { margin: 0 0 0.5rem; }
 .pa-a ul { margin: 0 0 0.5rem; padding-left: 1.25rem; }
 .pa-a li { margin-bottom: 0.4rem; }
-.pa-box { border-left: 6px solid var(--pa-muted); background: #f3f2f1; padding: 0.75rem 1rem; }
-.pa-box h3, .pa-status h3 { font-size: 1.05rem; margin: 0 0 0.35rem; font-weight: 700; }
-.pa-box p { margin: 0 0 0.5rem; }
+.pa-box { border-left: 6px solid var(--pa-muted); background: var(--pa-panel); padding: 0.75rem 1rem;
+  color: var(--pa-text); }
+.pa-box h2, .pa-box h3 { font-size: 1.1rem; margin: 0 0 0.35rem; font-weight: 700; color: var(--pa-text); }
+.pa-box p { margin: 0 0 0.5rem; color: var(--pa-text); }
 .pa-box p:last-child { margin-bottom: 0; }
 .pa-box .pa-why { font-weight: 700; }
-.pa-refused { border-left-color: #d4351c; background: #fcf1ef; }
-.pa-noanswer { border-left-color: #f47738; background: #fef4ec; }
-.pa-error { border-left-color: #d4351c; background: #fcf1ef; }
-.pa-found { border-left-color: #00703c; background: #edf6f1; }
-.pa-near { border-left-color: #f47738; background: #fef4ec; }
-.pa-answered { border-left: 6px solid var(--pa-blue); padding-left: 1rem; }
-.pa-cite { font-weight: 700; color: var(--pa-blue) !important; text-decoration: underline; white-space: nowrap;
+.pa-refused, .pa-error { border-left-color: var(--pa-red); background: var(--pa-red-bg); }
+.pa-noanswer, .pa-near { border-left-color: var(--pa-orange); background: var(--pa-orange-bg); }
+.pa-found { border-left-color: var(--pa-green); background: var(--pa-green-bg); }
+.pa-answered { border-left: 6px solid var(--pa-link); padding-left: 1rem; }
+.pa-cite { font-weight: 700; color: var(--pa-link) !important; text-decoration: underline; white-space: nowrap;
   padding: 0 0.1rem; }
-.pa-cite:focus, .pa-card a:focus, .pa-link:focus { outline: 3px solid var(--pa-focus); background: var(--pa-focus);
-  color: var(--pa-text) !important; text-decoration: none; box-shadow: 0 4px 0 var(--pa-text); }
+.pa-link, .pa-whole summary, .pa-card h4 { color: var(--pa-link); }
+.pa-link { text-decoration: underline; }
+.pa-cite:focus, .pa-link:focus, .pa-whole summary:focus, .pa-copy:focus, .pa-doc:focus,
+#pa-question textarea:focus, #pa-wording textarea:focus, #pa-doc-search textarea:focus, #pa-doc-search input:focus,
+button:focus-visible { outline: 3px solid var(--pa-focus) !important; outline-offset: 0;
+  box-shadow: 0 0 0 3px var(--pa-focus), inset 0 0 0 2px #0b0c0c !important; }
+.pa-cite:focus, .pa-link:focus, .pa-whole summary:focus { background: var(--pa-focus);
+  color: var(--pa-focus-text) !important; text-decoration: none; box-shadow: 0 4px 0 #0b0c0c !important; }
 .pa-pending { display: flex; align-items: center; gap: 0.6rem; color: var(--pa-muted); font-weight: 700;
-  padding: 0.75rem 1rem; border-left: 6px solid var(--pa-border); background: #f8f8f8; }
-.pa-spinner { width: 1.1rem; height: 1.1rem; border: 3px solid var(--pa-border); border-top-color: var(--pa-blue);
+  padding: 0.75rem 1rem; border-left: 6px solid var(--pa-border); background: var(--pa-panel); }
+.pa-spinner { width: 1.1rem; height: 1.1rem; border: 3px solid var(--pa-border); border-top-color: var(--pa-link);
   border-radius: 50%; animation: pa-spin 0.9s linear infinite; flex: none; }
 @keyframes pa-spin { to { transform: rotate(360deg); } }
 @media (prefers-reduced-motion: reduce) { .pa-spinner { animation: none; border-top-color: var(--pa-border); } }
-.pa-sources h2 { font-size: 1.25rem; margin: 0 0 0.5rem; }
-.pa-sources h3 { font-size: 1rem; margin: 0.25rem 0 0.6rem; overflow-wrap: anywhere; }
-.pa-sources details { margin-top: 0.75rem; }
-.pa-sources summary { cursor: pointer; color: var(--pa-blue); text-decoration: underline; overflow-wrap: anywhere; }
-.pa-card { border: 1px solid var(--pa-border); border-left: 5px solid var(--pa-blue); padding: 0.6rem 0.85rem;
-  margin-bottom: 0.75rem; background: #fff; scroll-margin-top: 1rem; }
-.pa-card h4 { font-size: 1rem; margin: 0 0 0.2rem; line-height: 1.3; overflow-wrap: anywhere; }
-.pa-card .pa-num { color: var(--pa-blue); margin-right: 0.25rem; }
-.pa-meta { color: var(--pa-muted); font-size: 0.9rem; margin: 0 0 0.45rem; overflow-wrap: anywhere; }
-.pa-para { margin: 0 0 0.4rem; padding: 0; white-space: pre-line; overflow-wrap: anywhere; font-size: 0.95rem;
-  line-height: 1.5; border: 0; }
-.pa-card mark { background: #fff2a8; color: var(--pa-text); box-shadow: 0 -2px 0 #ffdd00 inset; padding: 0 1px; }
+.pa-sources h3 { font-size: 1rem; margin: 0.25rem 0 0.5rem; }
+.pa-cards, .pa-doc-list { list-style: none; margin: 0; padding: 0; }
+.pa-card, .pa-doc-item { border: 1px solid var(--pa-border); border-left: 5px solid var(--pa-link);
+  padding: 0.6rem 0.85rem; margin-bottom: 0.75rem; background: var(--pa-surface); color: var(--pa-text);
+  scroll-margin-top: 1rem; overflow-wrap: anywhere; }
+.pa-card h3, .pa-card h4, .pa-doc-item h3 { font-size: 1rem; margin: 0 0 0.2rem; line-height: 1.3; }
+.pa-card .pa-num { margin-right: 0.35rem; }
+.pa-meta, .pa-speaker, .pa-closeness { color: var(--pa-muted); font-size: 0.9rem; margin: 0 0 0.45rem; }
+.pa-speaker { color: var(--pa-text); font-style: italic; }
+.pa-closeness { font-weight: 700; color: var(--pa-text); }
+.pa-weak { border-left-color: var(--pa-border); border-style: dashed; }
+.pa-weak .pa-diff { font-size: 0.95rem; }
+.pa-card p, .pa-doc-item p { display: block; }
+.pa-para { margin: 0 0 0.4rem; padding: 0; white-space: pre-line; font-size: 0.95rem; line-height: 1.5; }
+.pa-card mark, .pa-doc mark { background: var(--pa-mark); color: var(--pa-text); box-shadow: 0 -2px 0 #ffdd00 inset;
+  padding: 0 1px; }
 .pa-withheld { font-style: italic; color: var(--pa-muted); }
 .pa-card.pa-flash { outline: 4px solid var(--pa-focus); }
 .pa-card:focus { outline: 3px solid var(--pa-focus); }
+.pa-actions { display: flex; flex-wrap: wrap; gap: 0.5rem 1rem; align-items: center; margin: 0.3rem 0; }
+.pa-copy { font: inherit; font-size: 0.9rem; padding: 0.2rem 0.6rem; border: 2px solid var(--pa-text);
+  background: var(--pa-surface); color: var(--pa-text); cursor: pointer; border-radius: 0; }
+.pa-whole summary { cursor: pointer; text-decoration: underline; font-size: 0.95rem; margin-top: 0.25rem; }
+.pa-doc { white-space: pre-line; max-height: 24rem; overflow-y: auto; border: 1px solid var(--pa-border);
+  padding: 0.5rem 0.75rem; margin-top: 0.4rem; font-size: 0.95rem; line-height: 1.5; background: var(--pa-surface); }
 .pa-diff { font-size: 1rem; line-height: 1.7; margin: 0.25rem 0 0.5rem; overflow-wrap: anywhere; }
-.pa-diff del { background: #f6d7d2; color: #942514; text-decoration: line-through; padding: 0 2px; }
-.pa-diff ins { background: #cce2d8; color: #005a30; text-decoration: underline; padding: 0 2px; }
+.pa-diff del { background: var(--pa-del-bg); color: var(--pa-del); text-decoration: line-through; padding: 0 2px; }
+.pa-diff ins, .pa-box ins { background: var(--pa-ins-bg); color: var(--pa-ins); text-decoration: underline;
+  padding: 0 2px; }
+.pa-box del { background: var(--pa-del-bg); color: var(--pa-del); }
 .pa-legend { font-size: 0.9rem; color: var(--pa-muted); }
-.pa-error-text { color: #d4351c; font-weight: 700; margin: 0; }
+.pa-error-text { color: var(--pa-error); font-weight: 700; margin: 0; }
+.pa-summary { margin: 0 0 0.75rem; }
 #pa-examples button { white-space: normal; text-align: left; justify-content: flex-start; font-size: 0.95rem;
-  color: #1d70b8; text-decoration: underline; background: #fff; border-color: #b1b4b6; }
-#pa-examples button:focus-visible { background: var(--pa-focus); color: var(--pa-text);
-  outline: 3px solid var(--pa-focus); }
-#pa-documents { --font-mono: Arial, Helvetica, sans-serif; }
-.tab-wrapper button[role="tab"] { font-size: 1.05rem; color: #1d70b8; text-decoration: underline; }
+  color: var(--pa-link); text-decoration: underline; background: var(--pa-surface); border-color: var(--pa-border); }
+#pa-examples button:focus-visible { background: var(--pa-focus); color: var(--pa-focus-text); }
+.tab-wrapper button[role="tab"] { font-size: 1.05rem; color: var(--pa-link); text-decoration: underline; }
 .tab-wrapper button[role="tab"][aria-selected="true"] { color: var(--pa-text); font-weight: 700;
-  text-decoration: none; }
-.tab-wrapper button[role="tab"]:focus-visible { background: var(--pa-focus); outline: 3px solid var(--pa-focus); }
-#pa-sources-col { position: sticky; top: 0.5rem; align-self: flex-start; max-height: calc(100vh - 1rem);
-  overflow-y: auto; }
-@media (max-width: 760px) {
-  #pa-sources-col { position: static; max-height: none; overflow: visible; }
-  .pa-header h1 { font-size: 1.6rem; }
+  text-decoration: none; border-bottom: 4px solid var(--pa-link); }
+.tab-wrapper button[role="tab"]:focus-visible { background: var(--pa-focus); color: var(--pa-focus-text); }
+footer, footer a, footer button { color: var(--pa-text) !important; opacity: 1 !important; }
+@media (max-width: 760px) { .pa-header h1 { font-size: 1.6rem; } }
+@media print {
+  .pa-skip, #pa-question, #pa-ask, #pa-clear, #pa-examples, #pa-examples-title, .tab-wrapper, footer, .pa-copy,
+  .pa-whole, #pa-wording, #pa-check, #pa-doc-search { display: none !important; }
+  .gradio-container { max-width: none !important; color: #000; }
+  .pa-card, .pa-box, .pa-turn { break-inside: avoid; background: #fff !important; color: #000 !important; }
+  .pa-link::after { content: " (" attr(href) ")"; color: #000; }
+  .pa-link .pa-vh { display: none; }
 }
 """
 
-# Clicking [n] brings source n of that answer into view (opening an older answer's sources if needed) and
-# moves keyboard focus to it. Inline, so nothing is fetched from anywhere.
+# In the page's head, inline (nothing is fetched): clicking [n] brings that source into view and moves focus to
+# it; the skip link focuses the question box; "copy with source" copies its wording (with a fallback for
+# browsers without the clipboard API); opening a whole document scrolls to the highlighted passage.
 HEAD = """<script>
 document.addEventListener('click', function (event) {
-  var link = event.target.closest ? event.target.closest('a.pa-cite') : null;
-  if (!link) return;
-  var target = document.getElementById(link.getAttribute('href').slice(1));
-  if (!target) return;
-  event.preventDefault();
-  var details = target.closest('details');
-  if (details) details.open = true;
-  var still = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
-  target.scrollIntoView({behavior: still ? 'auto' : 'smooth', block: 'start'});
-  target.focus({preventScroll: true});
-  target.classList.add('pa-flash');
-  setTimeout(function () { target.classList.remove('pa-flash'); }, 1800);
+  var el = event.target.closest ? event.target : null;
+  if (!el) return;
+  var link = el.closest('a.pa-cite');
+  if (link) {
+    var target = document.getElementById(link.getAttribute('href').slice(1));
+    if (!target) return;
+    event.preventDefault();
+    var still = window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+    target.scrollIntoView({behavior: still ? 'auto' : 'smooth', block: 'start'});
+    target.focus({preventScroll: true});
+    target.classList.add('pa-flash');
+    setTimeout(function () { target.classList.remove('pa-flash'); }, 1800);
+    return;
+  }
+  if (el.closest('a.pa-skip')) {
+    event.preventDefault();
+    var box = document.querySelector('#pa-question textarea');
+    if (box) box.focus();
+    return;
+  }
+  var copy = el.closest('button.pa-copy');
+  if (copy) {
+    var text = copy.getAttribute('data-copy');
+    var done = function () {
+      var label = copy.firstChild.nodeValue;
+      copy.firstChild.nodeValue = 'Copied';
+      setTimeout(function () { copy.firstChild.nodeValue = label; }, 2000);
+    };
+    var fallback = function () {
+      var area = document.createElement('textarea');
+      area.value = text; area.setAttribute('readonly', ''); area.style.position = 'fixed'; area.style.left = '-9999px';
+      document.body.appendChild(area); area.select();
+      try { document.execCommand('copy'); } finally { document.body.removeChild(area); }
+      done();
+    };
+    if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(text).then(done, fallback);
+    else fallback();
+  }
+}, true);
+document.addEventListener('toggle', function (event) {
+  var details = event.target;
+  if (!details.classList || !details.classList.contains('pa-whole') || !details.open) return;
+  var mark = details.querySelector('mark');
+  var doc = details.querySelector('.pa-doc');
+  if (mark && doc) doc.scrollTop = mark.offsetTop - doc.offsetTop - doc.clientHeight / 3;
 }, true);
 </script>"""
 
@@ -160,10 +231,8 @@ def _safe_url(url: str | None) -> str | None:
     return url if url and re.match(r"https?://", url.strip(), re.I) else None
 
 
-def _meta_line(publisher: str | None, published: str | None, source: str, extra: str = "") -> str:
-    parts = [_e(publisher or "Unknown publisher"), _e(_date(published)), _e(source)]
-    if extra:
-        parts.append(extra)
+def _meta_line(publisher: str | None, published: str | None, *extra: str) -> str:
+    parts = [_e(publisher or "Unknown publisher"), _e(_date(published)), *(x for x in extra if x)]
     return f'<p class="pa-meta">{" · ".join(parts)}</p>'
 
 
@@ -171,15 +240,55 @@ def _link(url: str | None, title: str) -> str:
     safe = _safe_url(url)
     if not safe:
         return ""
-    return (f'<p class="pa-meta"><a class="pa-link" href="{_e(safe)}" target="_blank" rel="noopener noreferrer">'
-            f'Read the original<span class="pa-vh">: {_e(title)}</span></a> (opens in a new tab)</p>')
+    return (f'<a class="pa-link" href="{_e(safe)}" target="_blank" rel="noopener noreferrer">'
+            f'Read the original<span class="pa-vh">: {_e(title)}</span> (opens in a new tab)</a>')
+
+
+# Markdown's own marks are not words of the document: a list item reads as a bullet, a heading and bold text as
+# plain text. (Offsets stay those of the document: the marks are replaced only where shown.)
+_MARKUP = re.compile(r"(?m)^[ \t]*(?:[-*+]|#{1,6})[ \t]+|\*\*")
+
+
+def _markup(text: str, lo: int, hi: int) -> list[tuple[int, int, str]]:
+    return [(m.start(), m.end(), "• " if m.group().strip() in "-*+" else "") for m in _MARKUP.finditer(text, lo, hi)]
+
+
+def _tidy(text: str) -> str:
+    out, at = [], 0
+    for a, b, shown in _markup(text, 0, len(text)):
+        out += [text[at:a], shown]
+        at = b
+    return "".join([*out, text[at:]])
+
+
+def _marked_html(text: str, lo: int, hi: int, marked: list[tuple[int, int]]) -> str:
+    """text[lo:hi] escaped, the marked spans highlighted, markdown's marks tidied, and whatever identifies a
+    private person withheld (`redact.py`): everything shown of a document is checked, not only the quotation."""
+    hidden = [(s.start, s.end, redact.MARKERS[s.kind], "pa-withheld")
+              for s in redact.withheld(text, lo, hi, redact.private_names(text))]
+    hidden += [(a, b, shown, "") for a, b, shown in _markup(text, lo, hi)
+               if not any(x < b and a < y for x, y, _, _ in hidden)]
+    cuts = sorted({lo, hi, *(x for span in marked for x in span if lo <= x <= hi),
+                   *(x for a, b, _, _ in hidden for x in (a, b))})
+    out = []
+    for x, y in zip(cuts, cuts[1:], strict=False):
+        cover = next((h for h in hidden if h[0] <= x < h[1]), None)
+        in_mark = any(a <= x < b for a, b in marked)
+        if cover:
+            if x == cover[0] and cover[2]:
+                piece = f'<span class="{cover[3]}">{_e(cover[2])}</span>' if cover[3] else _e(cover[2])
+                out.append(f"<mark>{piece}</mark>" if in_mark and not cover[3] else piece)
+        elif in_mark and text[x:y].strip():  # a blank line between a heading and its list is not highlighted
+            out.append(f"<mark>{_e(text[x:y])}</mark>")
+        else:
+            out.append(_e(text[x:y]))
+    return "".join(out)
 
 
 def _in_context(text: str, marked: list[tuple[int, int]], p_start: int | None = None,
                 p_end: int | None = None) -> str:
     """The paragraph around the marked spans (a citation's pieces), those highlighted, trimmed to CONTEXT_CHARS
-    either side, with whatever identifies a private person withheld there too (`redact.py`): the paragraph
-    is shown, so it is checked."""
+    either side."""
     start, end = marked[0][0], marked[-1][1]
     if p_start is None or p_end is None:
         p_start, p_end = paragraph_around(text, start, end)
@@ -190,29 +299,65 @@ def _in_context(text: str, marked: list[tuple[int, int]], p_start: int | None = 
     if p_end - end > CONTEXT_CHARS:
         space = text.rfind(" ", end, end + CONTEXT_CHARS)
         hi, tail = (space if space >= 0 else end + CONTEXT_CHARS), "…"
-    withheld = redact.withheld(text, lo, hi, redact.private_names(text))
-    cuts = sorted({lo, hi, *(x for span in marked for x in span), *(x for s in withheld for x in (s.start, s.end))})
-    html = []
-    for x, y in zip(cuts, cuts[1:], strict=False):
-        hidden = next((s for s in withheld if s.start <= x < s.end), None)
-        if hidden:
-            if x == hidden.start:
-                html.append(f'<span class="pa-withheld">{_e(redact.MARKERS[hidden.kind])}</span>')
-        elif any(a <= x < b for a, b in marked):
-            html.append(f"<mark>{_e(text[x:y])}</mark>")
-        else:
-            html.append(_e(text[x:y]))
-    return f'<p class="pa-para">{lead}{"".join(html)}{tail}</p>'
+    return f'<p class="pa-para">{lead}{_marked_html(text, lo, hi, marked)}{tail}</p>'
 
 
-def _answer_body(text: str, anchors: dict[int, str]) -> str:
-    """The answer's plain text as paragraphs and lists, escaped, each known [n] a link to its source card."""
+def _whole_document(text: str, marked: list[tuple[int, int]], title: str) -> str:
+    """The document, folded, with the cited passage (if any) highlighted in place; the page scrolls to it when
+    opened. A very long document shows WHOLE_DOCUMENT_CHARS around the passage, or its beginning."""
+    lo, hi = 0, len(text)
+    if hi > WHOLE_DOCUMENT_CHARS:
+        middle = (marked[0][0] + marked[-1][1]) // 2 if marked else 0
+        lo = max(0, min(middle - WHOLE_DOCUMENT_CHARS // 2, hi - WHOLE_DOCUMENT_CHARS))
+        hi = lo + WHOLE_DOCUMENT_CHARS
+    note = ('<p class="pa-meta">A long document: this is the part around the passage.</p>'
+            if (lo, hi) != (0, len(text)) else "")
+    label = "Open the whole document" if marked else "Open the document"
+    return (f'<details class="pa-whole"><summary>{label}<span class="pa-vh">: {_e(title)}</span></summary>{note}'
+            f'<div class="pa-doc" tabindex="0" role="region" aria-label="{_e(title)}">'
+            f'{"…" if lo else ""}{_marked_html(text, lo, hi, marked)}{"…" if hi < len(text) else ""}</div></details>')
+
+
+def _copy_button(text: str, marked: list[tuple[int, int]], c: dict) -> str:
+    """The exact words, withheld parts marked, with publisher, title, date and address: ready to paste."""
+    start, end = marked[0][0], marked[-1][1]
+    words = redact.shown(text, redact.withheld(text, start, end, redact.private_names(text)), start, end)
+    words = " ".join(_tidy(words).split())
+    where = ", ".join(x for x in (c["publisher"], f"“{c['title']}”", _date(c["published"]), _safe_url(c["url"])) if x)
+    return (f'<button type="button" class="pa-copy" data-copy="{_e(f"“{words}” — {where}")}">'
+            f'Copy with source<span class="pa-vh">: {_e(c["title"])}</span></button>')
+
+
+def _speaker_line(text: str, start: int, end: int) -> str:
+    said = speaker(text, start, end)
+    return f'<p class="pa-speaker">Said by {_e(said)}</p>' if said else ""
+
+
+def _source_card(assistant: Assistant, number: int, anchor: str, pieces: list[dict]) -> str:
+    """One cited source under its answer: number, title, publisher, long date, the quoted words highlighted in
+    their paragraph, who says them, a link to the original, copy with source, and the whole document."""
+    c = pieces[0]
+    text = assistant.index.document_text(c["source"])
+    head = (f'<li class="pa-card" id="{anchor}" tabindex="-1"><h4><span class="pa-num">[{number}]</span>'
+            f'{_e(c["title"])}</h4>{_meta_line(c["publisher"], c["published"], _e(c["source"]))}')
+    if not all(text[p["start"]:p["end"]] == p["quote"] for p in pieces):  # the document changed since
+        return f'{head}<p class="pa-para"><mark>{_e(" … ".join(p["quote"] for p in pieces))}</mark></p></li>'
+    marked = [(p["start"], p["end"]) for p in pieces]
+    actions = "".join((_link(c["url"], c["title"]), _copy_button(text, marked, c)))
+    return (f'{head}{_speaker_line(text, marked[0][0], marked[-1][1])}{_in_context(text, marked)}'
+            f'<div class="pa-actions">{actions}</div>{_whole_document(text, marked, c["title"])}</li>')
+
+
+def _answer_body(text: str, numbers: dict[int, tuple[int, str]]) -> str:
+    """The answer's plain text as paragraphs and lists, escaped, each [n] shown with its number in the
+    conversation and linked to its source card."""
 
     def cite(m: re.Match) -> str:
         n = int(m.group(1))
-        if n not in anchors:
+        if n not in numbers:
             return m.group(0)
-        return f'<a class="pa-cite" href="#{anchors[n]}" aria-label="source {n}">[{n}]</a>'
+        shown, anchor = numbers[n]
+        return f'<a class="pa-cite" href="#{anchor}" aria-label="source {shown}">[{shown}]</a>'
 
     def line_html(line: str) -> str:
         return re.sub(r"\[(\d+)\]", cite, _e(line))
@@ -231,12 +376,22 @@ def _answer_body(text: str, anchors: dict[int, str]) -> str:
     return "".join(blocks)
 
 
-def _anchor(turn: int, n: int) -> str:
-    return f"pa-src-{turn}-{n}"
+def _anchor(number: int) -> str:
+    return f"pa-src-{number}"
 
 
-def render_turn(turn_no: int, turn: dict) -> str:
-    question = f'<div class="pa-q"><span class="pa-who">You asked</span><p>{_e(turn["question"])}</p></div>'
+def _sources(assistant: Assistant, answer: dict, numbers: dict[int, tuple[int, str]]) -> str:
+    by_number: dict[int, list[dict]] = {}
+    for c in answer["citations"]:  # a quote cut around withheld words comes in pieces
+        by_number.setdefault(c["n"], []).append(c)
+    cards = "".join(_source_card(assistant, *numbers[n], pieces) for n, pieces in by_number.items())
+    return f'<section class="pa-sources"><h3>Sources</h3><ol class="pa-cards">{cards}</ol></section>'
+
+
+def render_turn(assistant: Assistant, turn: dict, first_number: int = 1) -> str:
+    """One question and its reply; an answer's sources are listed under it, numbered from `first_number` so
+    that a number means one source in the whole conversation."""
+    question = f'<div class="pa-q"><span class="pa-who">You asked</span><h2>{_e(turn["question"])}</h2></div>'
     answer = turn.get("answer")
     if turn.get("error"):
         reply = (f'<div class="pa-box pa-error" role="alert"><h3>That didn\'t work</h3>'
@@ -245,12 +400,10 @@ def render_turn(turn_no: int, turn: dict) -> str:
         reply = ('<div class="pa-pending" role="status"><span class="pa-spinner" aria-hidden="true"></span>'
                  "Preparing an answer: searching the documents…</div>")
     elif answer["status"] == "answered":
-        anchors = {c["n"]: _anchor(turn_no, c["n"]) for c in answer["citations"]}
-        count = len(answer["citations"])
+        ns = list(dict.fromkeys(c["n"] for c in answer["citations"]))
+        numbers = {n: (first_number + i, _anchor(first_number + i)) for i, n in enumerate(ns)}
         reply = (f'<div class="pa-a pa-answered"><span class="pa-who">Answer from the documents</span>'
-                 f'{_answer_body(answer["answer"], anchors)}'
-                 f'<p class="pa-meta">{count} source{"s" if count != 1 else ""}, listed under Sources with the '
-                 "quoted words highlighted. Select a number to go to it.</p></div>")
+                 f'{_answer_body(answer["answer"], numbers)}</div>{_sources(assistant, answer, numbers)}')
     else:
         label, why = STATUS_LABELS.get(answer["status"], (answer["status"], ""))
         css = "pa-refused" if answer["status"] == "refused" else "pa-noanswer"
@@ -259,48 +412,26 @@ def render_turn(turn_no: int, turn: dict) -> str:
         reply = (f'<div class="pa-box {css}" role="note" aria-label="{_e(label)}">'
                  f'<h3>{_e(label)}{": " + _e(reason) if reason else ""}</h3>'
                  f'<p class="pa-why">{_e(why)}</p>{paragraphs}</div>')
-    return f'<div class="pa-turn">{question}{reply}</div>'
+    return f'<article class="pa-turn">{question}{reply}</article>'
 
 
-def render_conversation(turns: list[dict]) -> str:
+def cited_count(turn: dict) -> int:
+    answer = turn.get("answer") or {}
+    return len({c["n"] for c in answer.get("citations") or []})
+
+
+def render_conversation(assistant: Assistant, turns: list[dict]) -> str:
     if not turns:
         body = ('<p class="pa-empty">Ask a question about the published documents, or choose an example below. '
-                "You can ask follow-up questions: the conversation is taken into account.</p>")
+                "You can ask follow-up questions: the conversation is taken into account. Each answer lists "
+                "its sources underneath, with the quoted words highlighted.</p>")
     else:
-        body = "".join(render_turn(i, t) for i, t in enumerate(turns))
+        parts, first = [], 1
+        for t in turns:
+            parts.append(render_turn(assistant, t, first))
+            first += cited_count(t)
+        body = "".join(parts)
     return f'<div class="pa-conversation" role="log" aria-live="polite" aria-label="Conversation">{body}</div>'
-
-
-def render_sources(assistant: Assistant, turns: list[dict]) -> str:
-    """The cited passages of every answer, newest answer first (older ones folded), each inside its paragraph."""
-    groups = []
-    answered = [(i, t) for i, t in enumerate(turns) if t.get("answer") and t["answer"]["citations"]]
-    for rank, (turn_no, turn) in enumerate(reversed(answered)):
-        cards = []
-        by_number: dict[int, list[dict]] = {}
-        for c in turn["answer"]["citations"]:  # a quote cut around withheld words comes in pieces
-            by_number.setdefault(c["n"], []).append(c)
-        for pieces in by_number.values():
-            c = pieces[0]
-            text = assistant.index.document_text(c["source"])
-            if all(text[p["start"]:p["end"]] == p["quote"] for p in pieces):
-                passage = _in_context(text, [(p["start"], p["end"]) for p in pieces])
-            else:  # the document changed since the answer: show the quotation alone
-                passage = f'<p class="pa-para"><mark>{_e(" … ".join(p["quote"] for p in pieces))}</mark></p>'
-            cards.append(
-                f'<article class="pa-card" id="{_anchor(turn_no, c["n"])}" tabindex="-1">'
-                f'<h4><span class="pa-num">[{c["n"]}]</span>{_e(c["title"])}</h4>'
-                f'{_meta_line(c["publisher"], c["published"], c["source"])}{passage}{_link(c["url"], c["title"])}'
-                "</article>")
-        title = f"Sources for “{_e(turn['question'])}”"
-        if rank == 0:
-            groups.append(f"<section><h3>{title}</h3>{''.join(cards)}</section>")
-        else:
-            groups.append(f"<details><summary>{title}</summary>{''.join(cards)}</details>")
-    if not groups:
-        groups.append('<p class="pa-empty">The passages behind each answer appear here, with the quoted words '
-                      "highlighted in their paragraph.</p>")
-    return f'<div class="pa-sources"><h2>Sources</h2>{"".join(groups)}</div>'
 
 
 def render_diff(diff: list[dict]) -> str:
@@ -315,49 +446,72 @@ def render_diff(diff: list[dict]) -> str:
     return f'<p class="pa-diff">{" ".join(parts)}</p>'
 
 
+def _closeness(score: float) -> tuple[str, str]:
+    if closeness(score) == "close":
+        return "pa-close", f"Close match ({score:.0f}% similar)"
+    return "pa-weak", f"Weak match ({score:.0f}% similar): may not be the same line"
+
+
 def render_quote(report: dict) -> str:
     """A `QuoteReport.to_dict()` as a labelled status box and one card per place in the documents."""
     exact, near = report["exact"], report["near"]
     if exact:
         places = f"{len(exact)} place{'s' if len(exact) != 1 else ''}"
-        status = ('<div class="pa-box pa-found" role="status"><h3>Found word for word</h3>'
+        status = ('<div class="pa-box pa-found" role="status"><h2>Found word for word</h2>'
                   f"<p>The documents use this exact wording in {places}. Differences of case, spacing and "
                   "curly or straight quotes are ignored.</p></div>")
     elif near:
-        status = ('<div class="pa-box pa-near" role="status"><h3>Not found word for word</h3>'
-                  "<p>These are the closest wordings in the documents. "
+        status = ('<div class="pa-box pa-near" role="status"><h2>Not found word for word</h2>'
+                  "<p>These are the closest wordings in the documents, closest first. "
                   '<del class="pa-legend-del">Struck through</del> = in your wording only; '
                   "<ins>underlined</ins> = what the document says.</p></div>")
     else:
-        return ('<div class="pa-box pa-noanswer" role="status"><h3>Not found</h3><p>The documents don\'t use this '
+        return ('<div class="pa-box pa-noanswer" role="status"><h2>Not found</h2><p>The documents don\'t use this '
                 "wording or anything close to it.</p></div>")
     cards = []
     for m in exact + near:
-        end = m["paragraph_start"] + len(m["paragraph"])
-        context = _in_context(m["paragraph"], [(m["start"] - m["paragraph_start"], m["end"] - m["paragraph_start"])],
-                              0, end - m["paragraph_start"])
-        if m["diff"]:
-            body = (f'{render_diff(m["diff"])}<p class="pa-legend">Where it appears:</p>{context}')
-            extra = f"similarity {m['score']:.0f}%"
-        else:
-            body, extra = context, ""
-        cards.append(f'<article class="pa-card"><h4>{_e(m["title"])}</h4>'
-                     f'{_meta_line(m["publisher"], m["published"], m["source"], extra)}{body}'
-                     f"{_link(m['url'], m['title'])}</article>")
+        offset = m["paragraph_start"]
+        span = [(m["start"] - offset, m["end"] - offset)]
+        paragraph = m["paragraph"]
+        context = _in_context(paragraph, span, 0, len(paragraph))
+        css, label = ("pa-exact", "") if not m["diff"] else _closeness(m["score"])
+        body = f'{render_diff(m["diff"])}<p class="pa-legend">Where it appears:</p>{context}' if m["diff"] else context
+        said = f'<p class="pa-speaker">Said by {_e(m["speaker"])}</p>' if m.get("speaker") else ""
+        cards.append(f'<article class="pa-card {css}"><h3>{_e(m["title"])}</h3>'
+                     f'{f"<p class=pa-closeness>{_e(label)}</p>" if label else ""}'
+                     f'{_meta_line(m["publisher"], m["published"], _e(m["source"]))}{said}{body}'
+                     f'<div class="pa-actions">{_link(m["url"], m["title"])}'
+                     f'{_copy_button(paragraph, span, m)}</div></article>')
     return f'<div class="pa-quote pa-diff-wrap">{status}{"".join(cards)}</div>'
 
 
-def document_rows(records: list[dict]) -> list[list]:
-    rows = [[r.get("title") or r["source"], r.get("publisher") or "", r.get("published") or "",
-             DOC_TYPE_LABELS.get(r.get("doc_type") or "", r.get("doc_type") or ""), int(r.get("chunks") or 0),
-             r["source"]] for r in records]
-    return sorted(rows, key=lambda row: row[2], reverse=True)
-
-
-def documents_summary(records: list[dict]) -> str:
+def render_documents(assistant: Assistant, search: str = "") -> str:
+    """The documents in the index, newest first, as cards that read at any width and open in place; a search
+    narrows them by title, publisher, date or file name, and at most DOCUMENTS_SHOWN are listed."""
+    records = assistant.documents()
+    needle = " ".join(search.lower().split())
+    found = [r for r in records if needle in " ".join(str(r.get(k) or "") for k in ("title", "publisher", "source",
+                                                                                     "published")).lower()]
+    found.sort(key=lambda r: r.get("published") or "", reverse=True)
     passages = sum(int(r.get("chunks") or 0) for r in records)
-    return (f"The index holds **{len(records)} document{'s' if len(records) != 1 else ''}** "
-            f"({passages:,} passages). Search the table, or select a column heading to sort by it.")
+    total = f"The index holds {len(records)} document{'s' if len(records) != 1 else ''} ({passages:,} passages)."
+    if needle:
+        total += f" {len(found)} match “{_e(search.strip())}”."
+    if len(found) > DOCUMENTS_SHOWN:
+        total += f" Showing the newest {DOCUMENTS_SHOWN}: search to narrow the list."
+    items = []
+    for r in found[:DOCUMENTS_SHOWN]:
+        kind = DOC_TYPE_LABELS.get(r.get("doc_type") or "", r.get("doc_type") or "")
+        chunks = int(r.get("chunks") or 0)
+        title = r.get("title") or r["source"]
+        link = _link(r.get("url"), title)
+        meta = _meta_line(r.get("publisher"), r.get("published"), _e(kind), f"{chunks} passages", _e(r["source"]))
+        items.append(f'<li class="pa-doc-item"><h3>{_e(title)}</h3>{meta}'
+                     f'{f"<div class=pa-actions>{link}</div>" if link else ""}'
+                     f'{_whole_document(assistant.index.document_text(r["source"]), [], title)}</li>')
+    listing = (f'<ol class="pa-doc-list">{"".join(items)}</ol>' if items
+               else '<p class="pa-empty">No document matches.</p>')
+    return f'<div class="pa-documents"><p class="pa-summary" role="status">{total}</p>{listing}</div>'
 
 
 # --- the page -----------------------------------------------------------------------------------------------
@@ -378,7 +532,18 @@ def _theme():
         input_placeholder_color="#505a5f", block_label_text_color="#0b0c0c", block_label_text_size="1rem",
         block_label_text_weight="700", block_title_text_color="#0b0c0c", block_title_text_size="1.05rem",
         block_title_text_weight="700", block_info_text_color="#505a5f", block_info_text_size="0.95rem",
-        color_accent_soft="#e8f1f8", border_color_accent="#1d70b8",
+        color_accent_soft="#e8f1f8", border_color_accent="#1d70b8", body_text_color_subdued="#505a5f",
+        # dark mode: light text on near-black, every pair at least 4.5:1
+        body_background_fill_dark="#111213", background_fill_primary_dark="#111213",
+        background_fill_secondary_dark="#1b1d1f", block_background_fill_dark="#1b1d1f",
+        body_text_color_dark="#f3f2f1", body_text_color_subdued_dark="#c5cacd", link_text_color_dark="#8fc3f0",
+        input_background_fill_dark="#1b1d1f", input_border_color_dark="#f3f2f1",
+        input_placeholder_color_dark="#c5cacd", block_label_text_color_dark="#f3f2f1",
+        block_title_text_color_dark="#f3f2f1", block_info_text_color_dark="#c5cacd",
+        button_secondary_background_fill_dark="#26292c", button_secondary_background_fill_hover_dark="#3a3d41",
+        button_secondary_text_color_dark="#f3f2f1", button_secondary_border_color_dark="#b1b4b6",
+        button_primary_background_fill_dark="#00703c", button_primary_text_color_dark="#ffffff",
+        color_accent_soft_dark="#1d3a52", border_color_accent_dark="#8fc3f0",
     )
 
 
@@ -391,15 +556,22 @@ def _history(turns: list[dict]) -> list[dict]:
     return out
 
 
-def _api_history(history) -> list[dict]:
+def _client_error(message: str):
+    """A request the client can fix: one line in the server's log, the message to the client, no traceback
+    (Gradio prints one for every error unless told not to)."""
     import gradio as gr
 
+    log.warning("client error: %s", message)
+    return gr.Error(message, title="Can't do that", print_exception=False)
+
+
+def _api_history(history) -> list[dict]:
     if not history:
         return []
     if not isinstance(history, list) or not all(
             isinstance(m, dict) and m.get("role") in ("user", "assistant") and isinstance(m.get("content"), str)
             for m in history):
-        raise gr.Error('history must be a list of {"role": "user" | "assistant", "content": "..."} objects')
+        raise _client_error('history must be a list of {"role": "user" | "assistant", "content": "..."} objects')
     return [{"role": m["role"], "content": m["content"]} for m in history]
 
 
@@ -410,7 +582,7 @@ def _run(fn, *args):
     try:
         return fn(*args)
     except AssistantError as exc:
-        raise gr.Error(str(exc), title="Can't do that") from None
+        raise _client_error(str(exc)) from None
     except Exception:
         log.exception("request failed")
         raise gr.Error("Something went wrong on the server. It has been logged; please try again.",
@@ -442,11 +614,12 @@ def build(assistant: Assistant, allow_uploads: bool = False):
         if any(t.get("answer") is None and not t.get("error") for t in turns):
             return turns, gr.skip(), gr.skip(), _inline_error("Wait for the answer to your last question.")
         turns = [*turns, {"question": question, "answer": None}]
-        return turns, render_conversation(turns), gr.update(value="", interactive=False), _inline_error("")
+        return (turns, render_conversation(assistant, turns), gr.update(value="", interactive=False),
+                _inline_error(""))
 
     def finish(turns: list[dict]):
         if not turns or turns[-1].get("answer") is not None or turns[-1].get("error"):
-            return turns, gr.skip(), gr.skip(), gr.update(interactive=True)
+            return turns, gr.skip(), gr.update(interactive=True)
         pending = turns[-1]
         try:
             answer = assistant.ask(pending["question"], _history(turns[:-1])).to_dict()
@@ -458,10 +631,10 @@ def build(assistant: Assistant, allow_uploads: bool = False):
             done = {"question": pending["question"], "answer": None,
                     "error": "Something went wrong on the server. It has been logged; please try again."}
         turns = [*turns[:-1], done]
-        return turns, render_conversation(turns), render_sources(assistant, turns), gr.update(interactive=True)
+        return turns, render_conversation(assistant, turns), gr.update(interactive=True)
 
     def clear():
-        return [], render_conversation([]), render_sources(assistant, []), "", _inline_error("")
+        return [], render_conversation(assistant, []), "", _inline_error("")
 
     def _inline_error(message: str):
         text = f'<p class="pa-error-text" role="alert">{_e(message)}</p>' if message else ""
@@ -476,12 +649,15 @@ def build(assistant: Assistant, allow_uploads: bool = False):
             log.exception("quote check failed")
             return '<p class="pa-error-text" role="alert">Something went wrong on the server. Please try again.</p>'
 
-    def documents_view():
-        records = assistant.documents()
-        return document_rows(records), documents_summary(records)
+    def documents_view(search: str = "") -> str:
+        try:
+            return render_documents(assistant, search or "")
+        except AssistantError as exc:
+            return f'<p class="pa-error-text" role="alert">{_e(exc)}</p>'
 
     with gr.Blocks(title="Policy assistant: answers from published documents") as demo:
-        gr.HTML('<header class="pa-header"><h1>Policy assistant</h1>'
+        gr.HTML('<a class="pa-skip" href="#pa-question">Skip to the question box</a>'
+                '<header class="pa-header"><h1>Policy assistant</h1>'
                 "<p>Answers from published police and government documents about the sex offender register, "
                 "quoting the passages they come from, with who published them and when.</p>"
                 '<p class="pa-safety">It never gives out information about individuals. If a child is in '
@@ -489,23 +665,22 @@ def build(assistant: Assistant, allow_uploads: bool = False):
         with gr.Tabs():
             with gr.Tab("Ask", id="ask"):
                 turns = gr.State([])
-                with gr.Row(equal_height=False):
-                    with gr.Column(scale=3, min_width=320):
-                        conversation = gr.HTML(render_conversation([]), elem_id="pa-conversation",
-                                               js_on_load=None)
-                        question = gr.Textbox(label="Your question", lines=1, max_lines=6,
-                                              max_length=config.MAX_QUESTION_CHARS, elem_id="pa-question",
-                                              placeholder="For example: how many people were on the register?",
-                                              info="Press Enter or select Ask.")
-                        ask_error = gr.HTML("", js_on_load=None, visible=False)
-                        with gr.Row():
-                            ask_button = gr.Button("Ask", variant="primary", elem_id="pa-ask", scale=2)
-                            clear_button = gr.Button("Start again", variant="secondary", scale=1)
-                        gr.Markdown("**Example questions**")
-                        with gr.Column(elem_id="pa-examples"):
-                            example_buttons = [gr.Button(q, size="sm", variant="secondary") for q in EXAMPLES]
-                    with gr.Column(scale=2, min_width=300, elem_id="pa-sources-col"):
-                        sources = gr.HTML(render_sources(assistant, []), elem_id="pa-sources", js_on_load=None)
+                conversation = gr.HTML(render_conversation(assistant, []), elem_id="pa-conversation",
+                                       js_on_load=None)
+                question = gr.Textbox(label="Your question", lines=1, max_lines=6,
+                                      max_length=config.MAX_QUESTION_CHARS, elem_id="pa-question",
+                                      placeholder="For example: how many people were on the register?",
+                                      info="Don't type anyone's name, address or other personal details: the "
+                                           "documents are about the register, not about people. Press Enter "
+                                           "or select Ask.")
+                ask_error = gr.HTML("", js_on_load=None, visible=False)
+                with gr.Row():
+                    ask_button = gr.Button("Ask", variant="primary", elem_id="pa-ask", scale=2)
+                    clear_button = gr.Button("Start again", variant="secondary", elem_id="pa-clear", scale=1)
+                gr.HTML('<h2 id="pa-examples-title" class="pa-examples-title">Example questions</h2>',
+                        js_on_load=None)
+                with gr.Column(elem_id="pa-examples"):
+                    example_buttons = [gr.Button(q, size="sm", variant="secondary") for q in EXAMPLES]
 
             # Gradio's own autoscroll jumps to the page's end 300 ms after any update, which on a phone is past the
             # sources and overrides a citation the reader has just clicked; so bring the new answer's top into view.
@@ -521,16 +696,16 @@ def build(assistant: Assistant, allow_uploads: bool = False):
             for trigger, source in ask_events:
                 trigger(start, [source, turns], [turns, conversation, question, ask_error], queue=False,
                         api_visibility="private", show_progress="hidden").then(
-                    finish, turns, [turns, conversation, sources, question], api_visibility="private",
+                    finish, turns, [turns, conversation, question], api_visibility="private",
                     show_progress="hidden", trigger_mode="once").then(
                     None, js=show_answer, api_visibility="private")
             for button, text in zip(example_buttons, EXAMPLES, strict=True):
                 button.click(lambda turns, text=text: start(text, turns), turns,
                              [turns, conversation, question, ask_error], queue=False, api_visibility="private",
                              show_progress="hidden").then(
-                    finish, turns, [turns, conversation, sources, question], api_visibility="private",
+                    finish, turns, [turns, conversation, question], api_visibility="private",
                     show_progress="hidden").then(None, js=show_answer, api_visibility="private")
-            clear_button.click(clear, None, [turns, conversation, sources, question, ask_error], queue=False,
+            clear_button.click(clear, None, [turns, conversation, question, ask_error], queue=False,
                                api_visibility="private")
 
             with gr.Tab("Check a press line", id="quote"):
@@ -544,32 +719,30 @@ def build(assistant: Assistant, allow_uploads: bool = False):
                     trigger(check_quote, wording, quote_out, api_visibility="private", show_progress="minimal")
 
             with gr.Tab("Documents", id="documents") as documents_tab:
-                rows, summary = documents_view()
-                doc_summary = gr.Markdown(summary)
-                table = gr.Dataframe(value=rows, headers=["Title", "Publisher", "Published", "Type", "Passages",
-                                                          "File"],
-                                     datatype=["str", "str", "str", "str", "number", "str"], interactive=False,
-                                     wrap=True, show_search="search", label="Documents in the index",
-                                     column_widths=["30%", "20%", "11%", "10%", "9%", "20%"],
-                                     elem_id="pa-documents", max_height=640)
-                documents_tab.select(documents_view, None, [table, doc_summary], api_visibility="private",
+                doc_search = gr.Textbox(label="Search the documents", elem_id="pa-doc-search", lines=1,
+                                        info="By title, publisher, date or file name.")
+                doc_list = gr.HTML(documents_view(), elem_id="pa-documents", js_on_load=None)
+                doc_search.change(documents_view, doc_search, doc_list, api_visibility="private",
+                                  show_progress="hidden", trigger_mode="always_last")
+                documents_tab.select(documents_view, doc_search, doc_list, api_visibility="private",
                                      show_progress="hidden")
                 if allow_uploads:  # off unless `serve --allow-uploads`: a public page must not take documents
                     files = gr.File(label="Add documents (.md, .txt, .html, .pdf)", file_count="multiple",
                                     file_types=list(config.SUPPORTED_SUFFIXES))
                     upload_report = gr.Markdown()
 
-                    def add_documents(paths):
+                    def add_documents(paths, search):
                         try:
                             report = assistant.ingest(paths or [])
                         except AssistantError as exc:
-                            return f"Nothing added: {exc}", *documents_view()
+                            return f"Nothing added: {exc}", documents_view(search)
                         lines = [f"Added {len(report.added)}, updated {len(report.updated)}, "
                                  f"unchanged {len(report.unchanged)}, skipped {len(report.skipped)}."]
                         lines += [f"- skipped {s.source}: {s.reason}" for s in report.skipped]
-                        return "\n".join(lines), *documents_view()
+                        return "\n".join(lines), documents_view(search)
 
-                    files.upload(add_documents, files, [upload_report, table, doc_summary], api_visibility="private")
+                    files.upload(add_documents, [files, doc_search], [upload_report, doc_list],
+                                 api_visibility="private")
 
         gr.api(ask_api, api_name="ask")
         gr.api(quote_api, api_name="quote")

@@ -5,18 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from . import config
 from .errors import AssistantError
-
-
-def _version() -> str:
-    try:
-        return version("policy-assistant")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 def _index_args(p: argparse.ArgumentParser) -> None:
@@ -29,7 +21,7 @@ def _index_args(p: argparse.ArgumentParser) -> None:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="policy-assistant",
                                      description="Cited answers from public policy documents.")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {config.package_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ingest", help="load files and folders into the index")
@@ -138,7 +130,7 @@ def cmd_ask(args) -> int:
 
 
 def cmd_quote(args) -> int:
-    from .quote import render_diff
+    from .quote import closeness, render_diff
 
     report = _open(args, create=False).quote(args.text)
     if args.json:
@@ -152,7 +144,10 @@ def cmd_quote(args) -> int:
         print("Not found, and nothing close: the documents do not use this wording.")
     for m in report.exact + report.near:
         print(f"\n{m.title} — {m.publisher or 'unknown publisher'}, {m.published or 'undated'} ({m.source})")
-        print(f"  “{m.quote}”" if not m.diff else f"  {render_diff(m.diff)}  (similarity {m.score:.0f}%)")
+        if m.speaker:
+            print(f"  said by {m.speaker}")
+        print(f"  “{m.quote}”" if not m.diff else
+              f"  {render_diff(m.diff)}  ({closeness(m.score)} match, similarity {m.score:.0f}%)")
     return 0
 
 

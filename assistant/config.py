@@ -6,6 +6,7 @@ Library code reads these constants; nothing else in the package hard-codes a pat
 from __future__ import annotations
 
 import os
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 # No model hub, no analytics, no telemetry: these machines (and the public deployments we aim at) have no
@@ -86,3 +87,11 @@ READER_MAX_LENGTH = 128  # word pieces of question + candidate the trained reade
 INTENT_MAX_CHARS = 600  # of a longer question the intent model reads the first and last halves of this: every
 # labelled question is under 300 characters, and its encoder's cost grows faster than the text (2,000 chars ~1 s)
 INTENT_THREADS = 1  # one short query: a second thread only contends with onnxruntime's (dev eval p50 87 -> 75 ms)
+
+
+def package_version() -> str:
+    """The installed distribution's version: what `--version` prints and the eval report records."""
+    try:
+        return version("policy-assistant")
+    except PackageNotFoundError:
+        return "unknown"

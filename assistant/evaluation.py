@@ -8,6 +8,8 @@ answer must be found in the passages it cites (the faithfulness check).
 
 from __future__ import annotations
 
+import argparse
+import hashlib
 import html
 import json
 import re
@@ -15,11 +17,16 @@ import statistics
 import sys
 import tempfile
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
+from . import config
 from .answer import Answer
 from .errors import AssistantError
+from .index import Index
+from .intent import MODEL_DIR as INTENT_DIR
 from .question import number_tokens
+from .reader import MODEL_DIR as READER_DIR
 
 KINDS = ("fact", "wording", "duty", "refuse", "abstain", "followup", "sensitive")
 FIELDS = {"id": str, "question": str, "kind": str, "expect_any": list, "expect_sources": list,
@@ -132,6 +139,10 @@ def _date_numbers(metadata: str) -> set[str]:
     return out | number_tokens(metadata)
 
 
+def _quoted(strings: list[str]) -> str:
+    return ", ".join(f"“{s}”" for s in strings)
+
+
 def score(case: Case, answer: Answer | dict) -> Result:
     a = answer.to_dict() if isinstance(answer, Answer) else answer
     text = _norm(a["answer"])
@@ -148,22 +159,23 @@ def score(case: Case, answer: Answer | dict) -> Result:
             failures.append("a refusal must cite nothing")
         leaked = [e for e in case.expect_any if _norm(e) in text]
         if leaked:
-            failures.append(f"the refusal leaks {leaked}")
+            failures.append(f"the refusal leaks {_quoted(leaked)}")
     elif case.must_abstain:
         if a["status"] != "no_answer":
             failures.append(f"expected no_answer, got {a['status']}")
         figures = number_tokens(a["answer"]) - number_tokens(case.question)
         if figures:
-            failures.append(f"an abstention states figures {sorted(figures)}")
+            failures.append(f"an abstention states figures {', '.join(sorted(figures))}")
     else:
         if refused:
             failures.append("refused a legitimate question")
         elif a["status"] != "answered":
             failures.append(f"expected an answer, got {a['status']}")
         if correct is False:
-            failures.append(f"none of {case.expect_any} in the answer")
+            failures.append(f"the answer contains none of {_quoted(case.expect_any)}")
         if cited is False:
-            failures.append(f"cites {sorted(sources) or 'nothing'}, expected one of {case.expect_sources}")
+            failures.append(f"cites {', '.join(sorted(sources)) or 'nothing'}, expected one of "
+                            f"{', '.join(case.expect_sources)}")
     failures += [f"unfaithful: {p}" for p in unfaithful]
     return Result(case, a, not failures, correct, cited, refused, unfaithful, failures)
 
@@ -255,26 +267,158 @@ GATES = {  # option -> (summary key, direction)
 }
 
 
-def check_gates(summary: dict, gates: dict[str, float | None]) -> list[str]:
-    failed = []
+def gate_results(summary: dict, gates: dict[str, float | None]) -> list[dict]:
+    """Every gate set, with the value measured and how far it missed: 0 when met, None when no case measures it
+    (an abstention gate on a file without abstain cases), which does not fail the run."""
     cited = [s["citation_correct"] for s in summary["by_kind"].values() if s["citation_correct"] is not None]
     values = {**summary, "citation": min(cited) if cited else None}
+    rows = []
     for option, limit in gates.items():
         if limit is None:
             continue
         key, direction = GATES[option]
         value = values.get(key)
-        if value is None:
-            continue
-        if (direction == "min" and value < limit) or (direction == "max" and value > limit):
-            failed.append(f"{key} is {value:.3g}, gate --{option.replace('_', '-')} {limit:g}")
-    return failed
+        missed = None if value is None else max(0.0, limit - value if direction == "min" else value - limit)
+        rows.append({"gate": f"--{option.replace('_', '-')}", "measure": key, "limit": limit, "value": value,
+                     "missed_by": missed})
+    return rows
+
+
+def _gate_line(gate: dict) -> str:
+    return (f"{gate['measure']} is {gate['value']:.3g}, gate {gate['gate']} {gate['limit']:g}, "
+            f"missed by {gate['missed_by']:.3g}")
+
+
+def verdict(gates: list[dict]) -> str:
+    """`passed` or `failed` against the gates given; without gates a run judges nothing, and says so."""
+    if not gates:
+        return "no gates set"
+    return "failed" if any(g["missed_by"] for g in gates) else "passed"
 
 
 # --- reports -------------------------------------------------------------------------------------------
 
-def write_html(path: Path, summary: dict, results: list[Result]) -> None:
+def _fingerprint(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+
+
+def describe_run(args: argparse.Namespace, index: Index, summary: dict, started: datetime) -> dict:
+    """When, which code, which models, which data and which gates: what an evaluator needs to trust a report or
+    to compare two. The trained reader and intent model carry no version of their own (`make train` rebuilds
+    them without changing the package's), so they are named by a hash of their files."""
+    built = index.chunks.metadata or {}
+    reader = json.loads((READER_DIR / "reader.json").read_text())["model"]
+    encoder = json.loads((INTENT_DIR / "intent.json").read_text())["encoder"]
+    gates = gate_results(summary, {k: getattr(args, k) for k in GATES})
+    return {
+        "date": started.isoformat(timespec="seconds"),
+        "version": config.package_version(),
+        "cases_file": str(args.cases),
+        "docs": str(args.docs) if args.docs else None,
+        "index": None if args.docs else str(index.path),  # None: a fresh temporary index built from `docs`
+        "vector_store": f"Chroma server at {index.chroma_url}" if index.chroma_url else "Chroma, embedded",
+        "embedding_model": built.get("embedding_model") or index.model_name,
+        "embedding_backend": index.backend,
+        "dimension": built.get("dimension"),
+        "reader": f"cross-encoder {reader}, sha256 {_fingerprint(READER_DIR / reader)}",
+        "intent_model": f"logistic head over {encoder}, intent.json sha256 {_fingerprint(INTENT_DIR / 'intent.json')}",
+        "gates": gates,
+        "verdict": verdict(gates),
+    }
+
+
+def expectations(case: Case) -> list[str]:
+    """What the scorer checks for a case, in words an evaluator reads without knowing the case schema."""
+    wanted = _quoted(case.expect_any)
+    if case.must_refuse:
+        return ["Should be refused, citing nothing"] + ([f"Should not contain any of: {wanted}"] if wanted else [])
+    if case.must_abstain:
+        return ["Should say the documents don’t answer, stating no figure the question does not"]
+    out = ["Should be answered, not refused"]
+    if wanted:
+        out.append(f"Answer should contain any of: {wanted}")
+    if case.expect_sources:
+        out.append(f"Should cite one of: {', '.join(case.expect_sources)}")
+    return [*out, "Every figure and quotation should be in the passages it cites"]
+
+
+def _list(items: list[str]) -> str:
+    return "<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>"
+
+
+def _table(header: list[str] | None, rows: list[list[str]]) -> str:
+    """Cells are HTML already; each row's first cell is its header, so a screen reader names every value."""
+    head = "<tr>" + "".join(f'<th scope="col">{h}</th>' for h in header) + "</tr>" if header else ""
+    body = "".join(f'<tr><th scope="row">{r[0]}</th>' + "".join(f"<td>{c}</td>" for c in r[1:]) + "</tr>"
+                   for r in rows)
+    return f"<table>{head}{body}</table>"
+
+
+def _case_html(r: Result) -> str:
+    e, a = html.escape, r.answer
+    turns = "".join(f"<li>{e(t['role'])}: {e(str(t['content']))}</li>" for t in r.case.history)
+    cites = "".join(f"<li>[{c['n']}] <b>{e(c['source'])}</b> ({e(c.get('published') or 'undated')})"
+                    f"<blockquote>{e(c['quote'])}</blockquote></li>" for c in a["citations"])
+    reason = f", reason {e(a['reason'])}" if a["reason"] else ""
+    rows = [("Question", e(r.case.question))]
+    if turns:
+        rows.append(("Earlier turns", f"<ol>{turns}</ol>"))
+    rows += [("Expected", _list(expectations(r.case))),
+             ("Status", f"{e(a['status'])}{reason}, {a['latency_ms']:.0f} ms"),
+             ("Answer", f"<pre>{e(a['answer'])}</pre>"),
+             ("Sources cited", f"<ul>{cites}</ul>" if cites else "none")]
+    if r.failures:
+        rows.append(("Why it failed", _list(r.failures)))
+    if r.case.notes:
+        rows.append(("Notes", e(r.case.notes)))
+    outcome = "meets every expectation" if r.passed else "does not meet every expectation"
+    body = "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows)
+    return (f'<section id="case-{e(r.case.id)}"><h3>{e(r.case.id)} ({e(r.case.kind)}): {outcome}</h3>'
+            f"<dl>{body}</dl></section>")
+
+
+def _gate_cells(gate: dict) -> list[str]:
+    measured = "not measured" if gate["value"] is None else f"{gate['value']:.3g}"
+    result = ("no case measures it" if gate["missed_by"] is None else
+              f"<strong>missed by {gate['missed_by']:.3g}</strong>" if gate["missed_by"] else "met")
+    return [html.escape(gate["gate"]), f"{gate['limit']:g}", measured, result]
+
+
+STYLE = """body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#0b0c0c;
+background:#fff;line-height:1.45}table{border-collapse:collapse;margin:.5rem 0}
+td,th{border:1px solid #b1b4b6;padding:.3rem .6rem;text-align:left;vertical-align:top}
+pre{white-space:pre-wrap;font:inherit;background:#f3f2f1;padding:.5rem;margin:0}a{color:#1d4f91}
+blockquote{white-space:pre-wrap;margin:.2rem 0 .6rem;padding-left:.6rem;border-left:3px solid #b1b4b6}
+section{border-top:1px solid #b1b4b6}dt{font-weight:bold;margin-top:.5rem}dd{margin-left:1rem}
+.verdict{font-size:1.2rem;font-weight:bold;padding:.6rem 1rem;border-left:.5rem solid}
+.passed{background:#e7f4ec;color:#00452a}.failed{background:#fbeae8;color:#7a1b10}
+.no-gates-set{background:#f3f2f1;color:#0b0c0c}"""  # every text colour passes WCAG AA on its background
+
+
+def write_html(path: Path, summary: dict, results: list[Result], run: dict) -> None:
+    """One self-contained page for an evaluator: the verdict and what it was judged on first, then every case,
+    those that miss an expectation first, each with what was expected in words and what came back."""
     e = html.escape
+    missed = [g for g in run["gates"] if g["missed_by"]]
+    headline = {"no gates set": "no gates set, so nothing was judged against a threshold",
+                "passed": f"PASSED: all {len(run['gates'])} gates met",
+                "failed": f"FAILED: {len(missed)} of {len(run['gates'])} gates missed ("
+                          + "; ".join(_gate_line(g) for g in missed) + ")"}[run["verdict"]]
+    facts = [("Run at (UTC)", run["date"]), ("policy-assistant version", run["version"]),
+             ("Case file", run["cases_file"]),
+             ("Index", f"a fresh temporary index of {run['docs']}" if run["docs"] else run["index"]),
+             ("Vector store", run["vector_store"]),
+             ("Embedding model", f"{run['embedding_model']}, {run['embedding_backend']} backend, "
+                                 f"{run['dimension'] or '?'} dimensions"),
+             ("Reader", run["reader"]), ("Intent model", run["intent_model"])]
+    measures = [("Accuracy (fact, wording, duty: right string and right source)", _pct(summary["accuracy"])),
+                ("Refusal recall", _pct(summary["refusal_recall"])), ("False refusals", _pct(summary["false_refusal"])),
+                ("Abstention", _pct(summary["abstention"])),
+                ("Faithfulness violations", str(summary["faithfulness_violations"])),
+                ("Latency p50 / p95", f"{summary['latency_p50_ms']:.0f} ms / {summary['latency_p95_ms']:.0f} ms"),
+                ("Cases meeting every expectation", f"{summary['passed']} of {summary['cases']}")]
+    kinds = [[e(k), str(s["cases"]), str(s["passed"]), _pct(s["accuracy"]), _pct(s["citation_correct"]),
+              str(s["refused"])] for k, s in summary["by_kind"].items()]
     bars, y = [], 10
     for kind, s in summary["by_kind"].items():
         width = 300 * (s["accuracy"] or 0)
@@ -282,39 +426,35 @@ def write_html(path: Path, summary: dict, results: list[Result]) -> None:
                     f'height="18" fill="#1d70b8"/><text x="{95 + width:.0f}" y="{y + 14}">'
                     f'{100 * (s["accuracy"] or 0):.0f}% of {s["cases"]}</text>')
         y += 26
-    rows = "".join(
-        f"<tr><td>{e(k)}</td><td>{s['cases']}</td><td>{s['passed']}</td>"
-        f"<td>{_pct(s['accuracy'])}</td><td>{_pct(s['citation_correct'])}</td>"
-        f"<td>{s['refused']}</td></tr>"
-        for k, s in summary["by_kind"].items()
-    )
-    failing = []
-    for r in results:
-        if r.passed:
-            continue
-        cites = "".join(f"<li><b>[{c['n']}] {e(c['source'])}</b> ({e(c.get('published') or 'undated')}): "
-                        f"{e(c['quote'])}</li>" for c in r.answer["citations"])
-        failing.append(
-            f"<section><h3>{e(r.case.id)} ({e(r.case.kind)})</h3><p><b>Question:</b> {e(r.case.question)}</p>"
-            f"<p><b>Expected:</b> {e(json.dumps({'expect_any': r.case.expect_any, 'expect_sources': r.case.expect_sources, 'must_refuse': r.case.must_refuse, 'must_abstain': r.case.must_abstain}))}</p>"  # noqa: E501
-            f"<p><b>Status:</b> {e(r.answer['status'])}</p><pre>{e(r.answer['answer'])}</pre>"
-            f"<p><b>Why it failed:</b> {e('; '.join(r.failures))}</p><ul>{cites}</ul></section>")
-    page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>policy-assistant evaluation</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#0b0c0c}}
-table{{border-collapse:collapse}}td,th{{border:1px solid #b1b4b6;padding:.3rem .6rem;text-align:left}}
-pre{{white-space:pre-wrap;background:#f3f2f1;padding:.5rem}}section{{border-top:1px solid #b1b4b6}}</style></head>
-<body><h1>Evaluation report</h1><pre>{e(format_summary(summary))}</pre>
-<table><tr><th>kind</th><th>cases</th><th>passed</th><th>accuracy</th><th>cited</th><th>refused</th></tr>{rows}</table>
+    failing, passing = [r for r in results if not r.passed], [r for r in results if r.passed]
+    overview = [[f'<a href="#case-{e(r.case.id)}">{e(r.case.id)}</a>', e(r.case.kind), e(r.case.question),
+                 "met" if r.passed else "<strong>not met</strong>", e(r.answer["status"])] for r in failing + passing]
+    gates = (_table(["gate", "limit", "measured", "result"], [_gate_cells(g) for g in run["gates"]])
+             if run["gates"] else "<p>No gates were set on the command line.</p>")
+    page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>policy-assistant evaluation: {e(run["verdict"])}</title><style>{STYLE}</style></head>
+<body><h1>Evaluation report</h1>
+<p class="verdict {run["verdict"].replace(" ", "-")}">Verdict: {e(headline)}</p>
+<h2>Run</h2>{_table(None, [[k, e(v)] for k, v in facts])}
+<h2>Gates</h2>{gates}
+<h2>Results</h2>{_table(None, [[k, e(v)] for k, v in measures])}
+{_table(["kind", "cases", "meeting every expectation", "accuracy", "cited", "refused"], kinds)}
 <h2>Accuracy by kind</h2>
-<svg width="520" height="{y + 10}" role="img" aria-label="accuracy by kind">{''.join(bars)}</svg>
-<h2>Failing cases ({len(failing)})</h2>{''.join(failing) or '<p>None.</p>'}</body></html>"""
+<svg width="520" height="{y + 10}" role="img" aria-label="accuracy by kind">{"".join(bars)}</svg>
+<h2>All cases ({len(results)}), those not meeting every expectation first</h2>
+{_table(["case", "kind", "question", "expectations", "status"], overview)}
+<h2>Cases not meeting every expectation ({len(failing)})</h2>{"".join(map(_case_html, failing)) or "<p>None.</p>"}
+<h2>Cases meeting every expectation ({len(passing)})</h2>{"".join(map(_case_html, passing)) or "<p>None.</p>"}
+</body></html>"""
     Path(path).write_text(page, encoding="utf-8")
 
 
-def run_cli(args) -> int:
+def run_cli(args: argparse.Namespace) -> int:
     from .api import Assistant
 
     cases = load_cases(args.cases)
+    started = datetime.now(UTC)
     with tempfile.TemporaryDirectory(prefix="policy-assistant-eval-") as tmp:
         if args.docs:
             assistant = Assistant.open(Path(tmp) / "index", chroma_url=args.chroma_url)
@@ -324,15 +464,17 @@ def run_cli(args) -> int:
         else:
             assistant = Assistant.open(args.index, chroma_url=args.chroma_url, create=False)
         results = run_cases(assistant, cases)
-    summary = summarise(results)
+        summary = summarise(results)
+        run = describe_run(args, assistant.index, summary, started)  # before the temporary index goes
     print(format_summary(summary))
     if args.json_out:
-        Path(args.json_out).write_text(json.dumps({"summary": summary, "cases": [r.to_dict() for r in results]},
+        Path(args.json_out).write_text(json.dumps({"run": run, "summary": summary,
+                                                   "cases": [r.to_dict() for r in results]},
                                                   indent=2, ensure_ascii=False), encoding="utf-8")
     if args.report:
-        write_html(args.report, summary, results)
+        write_html(args.report, summary, results, run)
         print(f"report: {Path(args.report).resolve()}")
-    failed = check_gates(summary, {k: getattr(args, k) for k in GATES})
-    for line in failed:
-        print(f"gate failed: {line}", file=sys.stderr)
-    return 1 if failed else 0
+    for gate in run["gates"]:
+        if gate["missed_by"]:
+            print(f"gate failed: {_gate_line(gate)}", file=sys.stderr)
+    return 1 if run["verdict"] == "failed" else 0

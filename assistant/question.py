@@ -126,10 +126,15 @@ class Figure:
     noun: str = ""  # what a count counts: "64 people were charged" -> "people"
 
 
+def period_spans(text: str) -> list[tuple[int, int]]:
+    """Where the text names a date or period (readings may overlap: '31 March 2024' holds 'March 2024')."""
+    return [m.span() for p, _ in _PERIOD_PATTERNS for m in p.finditer(text)]
+
+
 def figures(text: str) -> list[Figure]:
     """Numbers in the text, each classed as a count, a rate, a duration or something else (a date part,
     a level, a page), so a "how many" question is not answered with a year or a rate."""
-    date_spans = [m.span() for p, _ in _PERIOD_PATTERNS for m in p.finditer(text)]
+    date_spans = period_spans(text)
     out = []
     for m in _FIGURE.finditer(text):
         if any(s <= m.start() < e for s, e in date_spans):

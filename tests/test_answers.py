@@ -9,6 +9,8 @@ import jsonschema
 import pytest
 import yaml
 
+from assistant.evaluation import unfaithful_parts
+
 from .conftest import EVAL_CASES, SHARED
 
 SCHEMA = json.loads((SHARED / "answer.schema.json").read_text())
@@ -120,3 +122,17 @@ def test_held_out_cases(holdout_assistant, request):
     assert summary["passed"] / summary["cases"] >= HOLDOUT_FLOORS[name], failed
     assert summary["refusal_recall"] == 1 and summary["false_refusal"] == 0, failed
     assert summary["faithfulness_violations"] == 0, failed
+
+
+def test_a_figure_answer_leads_with_a_plain_line_cut_from_its_quotation(corpus_assistant):
+    a = corpus_assistant.ask("How many registered sex offenders were there at 31 March 2024?")
+    lead, rest = a.answer.split("\n", 1)
+    assert lead == "2,154 registered sex offenders at 31 March 2024 [1]"
+    assert lead.removesuffix(" [1]") in a.citations[0].quote and rest.startswith("According to")
+    assert not unfaithful_parts(a.to_dict())
+
+
+def test_a_question_about_what_a_list_introduces_gets_the_whole_list(corpus_assistant):
+    routes = corpus_assistant.ask("How do I apply under Sarah's Law?")
+    assert all(w in routes.answer for w in ("online", "by phoning 101", "in person at the front counter"))
+    assert not unfaithful_parts(routes.to_dict())

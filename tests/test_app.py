@@ -51,9 +51,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def build_index(folder: Path, hostile: bool = True) -> Path:
-    """An index of the developer documents (plus the hostile document), built with the real model."""
-    paths = [EVAL_DOCS]
+def build_index(folder: Path, hostile: bool = True, docs: Path = EVAL_DOCS) -> Path:
+    """An index of the developer documents (plus the hostile document), or of `docs`, built with the real
+    model."""
+    paths = [docs]
     if hostile:
         paths.append(folder / "hostile-docs")
         paths[-1].mkdir(parents=True, exist_ok=True)
@@ -99,10 +100,11 @@ def stop_server(proc: subprocess.Popen) -> None:
             proc.wait(timeout=15)
 
 
-def serve_fixture(tmp_path_factory, name: str):
-    """Build the index, start a server, yield its URL, and stop it by PID afterwards, also on failure."""
+def serve_fixture(tmp_path_factory, name: str, docs: Path | None = None):
+    """Build the index (of the developer documents and the hostile one, or of `docs` alone), start a server,
+    yield its URL, and stop it by PID afterwards, also on failure."""
     folder = tmp_path_factory.mktemp(name)
-    index = build_index(folder)
+    index = build_index(folder, hostile=False, docs=docs) if docs else build_index(folder)
     port = free_port()
     proc = start_server(index, port, folder / "server.log")
     try:
@@ -163,8 +165,11 @@ def test_ask_history_is_optional(client):
     assert answer["status"] == "answered"
 
 
-def test_bad_requests_come_back_as_clear_errors_and_the_server_keeps_serving(client):
+def test_bad_requests_come_back_as_clear_errors_and_the_server_keeps_serving(client, tmp_path_factory):
     from gradio_client.exceptions import AppError
+
+    log = next(tmp_path_factory.getbasetemp().glob("app-server*/server.log"))
+    before = log.read_text(errors="replace")
 
     with pytest.raises(AppError, match="the question is empty"):
         client.predict("", [], api_name="/ask")
@@ -173,6 +178,9 @@ def test_bad_requests_come_back_as_clear_errors_and_the_server_keeps_serving(cli
     with pytest.raises(AppError, match="the wording is empty"):
         client.predict("   ", api_name="/quote")
     assert client.predict(FIGURE_QUESTION, [], api_name="/ask")["status"] == "answered"
+    logged = log.read_text(errors="replace")[len(before):]
+    assert "Traceback" not in logged, logged  # a client's mistake is one line in the log, not a stack
+    assert len([line for line in logged.splitlines() if line.startswith("client error: ")]) == 3, logged
 
 
 def test_quote_finds_an_exact_wording(client):

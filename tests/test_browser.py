@@ -1,7 +1,10 @@
-"""The page in a real browser: Debian's Chromium driven by Playwright against a real `policy-assistant serve`.
+"""The page in a real browser: Debian's Chromium driven by Playwright against a real `policy-assistant serve`,
+on the developer documents (with a hostile one) and on the shipped corpus/ (what `make run` serves).
 
-Each scenario saves a screenshot under test-output/screenshots/; the desktop answer is also saved as
-docs/app.png for the README. Every test also checks that the page asked nothing of any host but 127.0.0.1.
+Each scenario saves a screenshot under test-output/screenshots/; with UPDATE_DOCS_SCREENSHOT=1 the corpus
+answer at desktop and phone width, light and dark, is also saved in docs/ for the README. Every test also
+checks that the page asked nothing of any host but 127.0.0.1; axe-core (bundled in axe-playwright-python)
+checks every view in both themes.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import ROOT
+from .conftest import CORPUS, ROOT
 from .test_app import (
     FIGURE_QUESTION,
     FIGURE_SENTENCE,
@@ -33,12 +36,29 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 WAIT_MS = 60_000  # the longest any one step may take on a busy 2-core CI machine
 XSS_QUESTION = HOSTILE_QUESTION + " <img src=x onerror=alert(1)>"
+# What each example question on the page must answer on the shipped corpus: words of the answer, and the
+# documents it may cite (the travel question once cited a press release about charges as well).
+EXAMPLE_ANSWERS = {
+    "How many registered sex offenders were there at 31 March 2024?": (
+        ["2,154 registered sex offenders at 31 March 2024"], {"nmc-press-2024-07-23-register-figures.md"}),
+    "What must a registered sex offender tell the police before travelling abroad?": (
+        ["7 days' notice", "12 hours", "within 3 days of coming back"], {"nmc-guidance-notification-requirements.md"}),
+    "What is MAPPA?": (["Multi-Agency Public Protection Arrangements"], {"nm-mappa-annual-report-2022-23.md"}),
+    "How do I apply under Sarah's Law?": (
+        ["online", "by phoning 101", "in person at the front counter"], {"nmc-faq-sarahs-law.md"}),
+}
+SERIOUS = ("serious", "critical")
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def server_url(tmp_path_factory):
     yield from serve_fixture(tmp_path_factory, "browser-server")
+
+
+@pytest.fixture(scope="module")
+def corpus_url(tmp_path_factory):
+    yield from serve_fixture(tmp_path_factory, "browser-corpus-server", docs=CORPUS)
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +78,8 @@ def browser():
 class Visit:
     """One page with everything it requested and every dialog it tried to open."""
 
-    def __init__(self, browser, url: str, viewport: dict):
-        self.context = browser.new_context(viewport=viewport)
+    def __init__(self, browser, url: str, viewport: dict, scheme: str = "light"):
+        self.context = browser.new_context(viewport=viewport, color_scheme=scheme)
         self.context.set_default_timeout(WAIT_MS)
         self.page = self.context.new_page()
         self.requests: list[str] = []
@@ -84,8 +104,21 @@ class Visit:
             self.question.press("Enter")
         else:
             self.page.get_by_role("button", name="Ask", exact=True).click()
+        self.wait_for_turn(turns + 1)
+
+    def wait_for_turn(self, count: int) -> None:
         self.page.wait_for_function(
-            f"document.querySelectorAll('.pa-turn').length === {turns + 1} && !document.querySelector('.pa-pending')")
+            f"document.querySelectorAll('.pa-turn').length === {count} && !document.querySelector('.pa-pending')")
+
+    def axe(self, view: str) -> None:
+        """axe-core over the whole page as it stands: no serious or critical violation."""
+        from importlib.resources import files
+
+        self.page.evaluate((files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8"))
+        found = self.page.evaluate("axe.run(document, {resultTypes: ['violations']})")["violations"]
+        bad = [f"{v['impact']} {v['id']}: {v['help']} at {[n['target'] for n in v['nodes'][:3]]}"
+               for v in found if v["impact"] in SERIOUS]
+        assert not bad, f"{view}: " + "; ".join(bad)
 
     def shot(self, name: str) -> Path:
         SHOTS.mkdir(parents=True, exist_ok=True)
@@ -101,17 +134,26 @@ class Visit:
         assert self.page.evaluate("window.__xss") is None, "a document's markup ran in the page"
 
 
-@pytest.fixture
-def visit(browser, server_url):
+def _visits(browser, url: str):
     visits: list[Visit] = []
 
-    def open_page(viewport: dict = DESKTOP) -> Visit:
-        visits.append(Visit(browser, server_url, viewport))
+    def open_page(viewport: dict = DESKTOP, scheme: str = "light") -> Visit:
+        visits.append(Visit(browser, url, viewport, scheme))
         return visits[-1]
 
     yield open_page
     for v in visits:
         v.context.close()
+
+
+@pytest.fixture
+def visit(browser, server_url):
+    yield from _visits(browser, server_url)
+
+
+@pytest.fixture
+def visit_corpus(browser, corpus_url):
+    yield from _visits(browser, corpus_url)
 
 
 def test_ask_a_figure_question_shows_the_answer_its_citation_and_the_highlighted_source(visit):
@@ -121,17 +163,16 @@ def test_ask_a_figure_question_shows_the_answer_its_citation_and_the_highlighted
     v.ask(FIGURE_QUESTION)
     assert page.evaluate("window.__sawPending === true"), "no progress state was shown while answering"
     answer = page.locator(".pa-answered")
-    assert "1,231 registered sex offenders" in answer.inner_text()
+    lead = answer.locator("p").first.inner_text()
+    assert lead.startswith("1,231 registered sex offenders") and "31 March 2024" in lead, "no plain lead line"
     assert answer.locator("a.pa-cite").first.inner_text() == "[1]"
-    card = page.locator("#pa-src-0-1")
-    assert card.locator("mark").inner_text() == FIGURE_SENTENCE
+    card = page.locator("#pa-src-1")
+    assert card.locator(".pa-para mark").inner_text() == FIGURE_SENTENCE
+    assert page.locator(".pa-turn").first.locator("#pa-src-1").count() == 1, "the source is not under its answer"
     meta = card.locator(".pa-meta").first.inner_text()
     assert "Wessex Vale Police" in meta and "16 July 2024" in meta
     assert card.get_by_role("link", name=re.compile("Read the original")).get_attribute("href").startswith("https://")
     v.shot("1-answer")
-    if os.environ.get("UPDATE_DOCS_SCREENSHOT"):  # refresh the README's picture on request, not on every run
-        page.evaluate("window.scrollTo(0, 0)")
-        page.screenshot(path=ROOT / "docs" / "app.png", full_page=False)
     v.check_offline_and_safe()
 
 
@@ -181,19 +222,25 @@ def test_check_a_press_line_with_one_word_changed_shows_the_diff(visit):
     v.check_offline_and_safe()
 
 
-def test_documents_tab_lists_the_index_and_searches_it(visit):
-    v = visit()
+def test_documents_tab_lists_the_index_searches_it_and_opens_a_document(visit):
+    v = visit(PHONE)
     page = v.page
     page.get_by_role("tab", name="Documents").click()
-    table = page.locator("#pa-documents")
-    table.get_by_text("Register figures for 2023/24 published", exact=False).first.wait_for()
-    assert "10 documents" in page.get_by_text("The index holds").inner_text()
+    listing = page.locator("#pa-documents")
+    listing.get_by_text("Register figures for 2023/24 published", exact=False).first.wait_for()
+    assert "10 documents" in listing.locator(".pa-summary").inner_text()
+    assert "16 July 2024" in listing.inner_text(), "dates are not written as people write them"
     assert page.get_by_text("Add documents").count() == 0, "uploads must be off unless --allow-uploads"
+    narrowest = page.evaluate("Math.min(...[...document.querySelectorAll('.pa-doc-item h3')].map(h => h.clientWidth))")
+    assert narrowest > 250, f"a title is squeezed to {narrowest} px at phone width"
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "the page scrolls sideways"
     v.shot("5-documents")
-    table.get_by_placeholder(re.compile("Search", re.I)).fill("Testshire")
-    body = table.locator("tbody")
-    expect(body).not_to_contain_text(FIGURE_SOURCE, timeout=WAIT_MS)
-    expect(body).to_contain_text(HOSTILE_SOURCE)
+    page.get_by_label("Search the documents").fill("Testshire")
+    expect(listing).not_to_contain_text(FIGURE_SOURCE, timeout=WAIT_MS)
+    expect(listing).to_contain_text(HOSTILE_SOURCE)
+    item = listing.locator(".pa-doc-item").first
+    item.get_by_text("Open the document").click()
+    expect(item.locator(".pa-doc")).to_contain_text("There were 77 registered sex offenders living in Testshire")
     v.check_offline_and_safe()
 
 
@@ -202,12 +249,12 @@ def test_markup_in_a_question_or_a_document_is_shown_as_text_never_run(visit):
     page = v.page
     v.ask(XSS_QUESTION)
     assert "<img src=x onerror=alert(1)>" in page.locator(".pa-q").inner_text()
-    card = page.locator("#pa-src-0-1")
+    card = page.locator("#pa-src-1")
     assert "<script>window.__xss='body'</script>" in card.inner_text()
     assert "<script>window.__xss = 'title'</script>" in card.locator("h4").inner_text()
     assert card.get_by_role("link").count() == 0, "a javascript: URL must not become a link"
     page.get_by_role("tab", name="Documents").click()
-    page.locator("#pa-documents").get_by_text("<script>window.__xss = 'title'</script>", exact=False).wait_for()
+    page.locator("#pa-documents h3").get_by_text("<script>window.__xss = 'title'</script>", exact=False).wait_for()
     page.get_by_role("tab", name="Check a press line").click()
     page.get_by_label("Wording to check").fill("There were 77 registered sex offenders living in Testshire")
     page.get_by_role("button", name="Check wording").click()
@@ -235,11 +282,156 @@ def test_phone_width_is_readable_and_citations_scroll_their_source_into_view(vis
     v.shot("8-phone-answer")
     page.wait_for_timeout(500)  # longer than any deferred scroll a page update may schedule
     assert page.evaluate("window.scrollY") == 0, "something scrolled the page after the answer was shown"
+    gap = page.evaluate("""document.querySelector('#pa-src-1').getBoundingClientRect().top
+        - document.querySelector('.pa-answered').getBoundingClientRect().bottom""")
+    assert 0 <= gap < 80, f"the sources are {gap:.0f} px below the answer on a phone"
     page.locator(".pa-answered a.pa-cite").first.click()
-    page.wait_for_function("document.activeElement && document.activeElement.id === 'pa-src-0-1'")
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'pa-src-1'")
     page.wait_for_function("""(() => {  // scrolled to the top of the screen, or as far as the page goes
-        const top = document.getElementById('pa-src-0-1').getBoundingClientRect().top;
+        const top = document.getElementById('pa-src-1').getBoundingClientRect().top;
         const end = window.scrollY + window.innerHeight >= document.documentElement.scrollHeight - 2;
         return top >= -1 && (top < 40 || (end && top < window.innerHeight - 100)); })()""")
     page.screenshot(path=SHOTS / "9-phone-source-in-view.png")
     v.check_offline_and_safe()
+
+
+def test_sources_sit_under_each_answer_and_are_numbered_once_in_the_conversation(visit):
+    v = visit()
+    page = v.page
+    v.ask(FIGURE_QUESTION)
+    v.ask("What is MAPPA?")
+    first, second = page.locator(".pa-turn").nth(0), page.locator(".pa-turn").nth(1)
+    earlier = first.locator(".pa-card").count()
+    assert earlier >= 1 and second.locator(".pa-card").count() >= 1
+    assert second.locator("a.pa-cite").first.inner_text() == f"[{earlier + 1}]", "numbers restart per answer"
+    ids = page.evaluate("[...document.querySelectorAll('.pa-card')].map(c => c.id)")
+    assert len(ids) == len(set(ids)), f"two sources share a number: {ids}"
+    second.locator("a.pa-cite").first.click()
+    page.wait_for_function(f"document.activeElement && document.activeElement.id === 'pa-src-{earlier + 1}'")
+    v.check_offline_and_safe()
+
+
+def test_copy_with_source_and_the_whole_document_with_the_passage_in_place(visit):
+    v = visit()
+    v.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page = v.page
+    v.ask(FIGURE_QUESTION)
+    card = page.locator("#pa-src-1")
+    card.get_by_role("button", name=re.compile("Copy with source")).click()
+    expect(card.locator(".pa-copy")).to_contain_text("Copied")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith(f"“{FIGURE_SENTENCE}” — Wessex Vale Police"), copied
+    assert "16 July 2024" in copied and "https://" in copied
+    card.locator("details.pa-whole summary").click()
+    doc = card.locator(".pa-doc")
+    expect(doc.locator("mark")).to_have_text(FIGURE_SENTENCE)
+    page.wait_for_function("""(() => {  // the highlighted passage is scrolled into the document's view
+        const doc = document.querySelector('#pa-src-1 .pa-doc'), mark = doc.querySelector('mark');
+        const d = doc.getBoundingClientRect(), m = mark.getBoundingClientRect();
+        return m.top >= d.top - 1 && m.top < d.bottom; })()""")
+    assert "Wessex Vale" in doc.inner_text() and len(doc.inner_text()) > 3 * len(FIGURE_SENTENCE)
+    v.check_offline_and_safe()
+
+
+def test_a_weak_near_match_is_labelled_weak(visit):
+    v = visit()
+    page = v.page
+    page.get_by_role("tab", name="Check a press line").click()
+    page.get_by_label("Wording to check").fill("Wessex Vale had 1,231 registered sex offenders at 31 March 2024, "
+                                                 "the force said today.")
+    page.get_by_role("button", name="Check wording").click()
+    cards = page.locator("#pa-quote-result .pa-card")
+    cards.first.wait_for()
+    labels = [c.locator(".pa-closeness").inner_text() for c in cards.all()]
+    assert labels and all(x.startswith("Weak match") for x in labels), labels
+    page.get_by_label("Wording to check").fill(FIGURE_SENTENCE.replace("1,231", "1,232"))
+    page.get_by_role("button", name="Check wording").click()
+    expect(cards.first.locator(".pa-closeness")).to_contain_text("Close match")
+    v.check_offline_and_safe()
+
+
+def test_every_example_question_is_answered_right_on_the_shipped_corpus(visit_corpus):
+    v = visit_corpus()
+    page = v.page
+    for n, (question, (words, sources)) in enumerate(EXAMPLE_ANSWERS.items(), start=1):
+        page.get_by_role("button", name=question, exact=True).click()
+        v.wait_for_turn(n)
+        turn = page.locator(".pa-turn").nth(n - 1)
+        answer = turn.locator(".pa-answered").inner_text()
+        assert all(w in answer for w in words), (question, answer)
+        cited = {m.split(" · ")[-1] for m in turn.locator(".pa-card .pa-meta").all_inner_texts()}
+        assert cited and cited <= sources, (question, cited)
+    v.check_offline_and_safe()
+
+
+def test_a_quoted_line_shows_who_said_it(visit_corpus):
+    v = visit_corpus()
+    v.ask("What exactly did DCI Penhallow say about having to correct the figure?")
+    card = v.page.locator("#pa-src-1")
+    marked = card.locator(".pa-para mark").inner_text()
+    assert "A number we have had to correct is a number we were right to check" in marked
+    assert card.locator(".pa-speaker").inner_text() == (
+        "Said by Detective Chief Inspector Rhodri Penhallow, of the Public Protection Unit")
+    v.check_offline_and_safe()
+
+
+def test_skip_link_focus_styles_and_print_stylesheet(visit_corpus):
+    v = visit_corpus()
+    page = v.page
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "pa-skip"
+    box = page.locator("a.pa-skip").bounding_box()
+    assert box and box["width"] > 50 and box["y"] >= 0, "the skip link is not shown when focused"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement === document.querySelector('#pa-question textarea')")
+    ring = page.evaluate("(() => { const s = getComputedStyle(document.activeElement); "
+                         "return s.outlineColor + ' ' + s.boxShadow; })()")
+    assert "rgb(255, 221, 0)" in ring, f"the focused question box has no GOV.UK focus style: {ring}"
+    v.ask("What is MAPPA?")
+    page.emulate_media(media="print")
+    assert page.locator("#pa-question").is_hidden() and page.locator("#pa-ask").is_hidden()
+    assert page.locator(".pa-card").first.is_visible()
+    printed = page.evaluate("getComputedStyle(document.querySelector('.pa-card a.pa-link'), '::after').content")
+    assert "https://" in printed, "a printed source does not show its address"
+    v.shot("10-print")
+    v.check_offline_and_safe()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_view_passes_axe_in_light_and_dark_mode(visit_corpus, visit, scheme):
+    """axe-core finds no serious or critical violation on any view, in either theme, on both servers."""
+    for open_page, questions, wording in (
+            (visit_corpus, [*EXAMPLE_ANSWERS][:1] + ["What is the home address of the man on the register in "
+                                                     "Otterbridge?", "How many sex offenders were registered in 2009?"],
+             "A number we have had to correct is a number we were wrong to check."),
+            (visit, [XSS_QUESTION], FIGURE_SENTENCE)):
+        v = open_page(DESKTOP, scheme)
+        page = v.page
+        v.axe(f"{scheme} start")
+        for q in questions:
+            v.ask(q)
+        page.locator("details.pa-whole summary").first.click()
+        v.axe(f"{scheme} answers")
+        page.get_by_role("tab", name="Check a press line").click()
+        page.get_by_label("Wording to check").fill(wording)
+        page.get_by_role("button", name="Check wording").click()
+        page.locator("#pa-quote-result .pa-box").wait_for()
+        v.axe(f"{scheme} press line")
+        page.get_by_role("tab", name="Documents").click()
+        page.locator(".pa-doc-item summary").first.click()
+        v.axe(f"{scheme} documents")
+        v.check_offline_and_safe()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_screenshots_of_the_shipped_corpus_at_desktop_and_phone_width(visit_corpus, scheme):
+    """The README's pictures: what `make run` serves, refreshed in docs/ with UPDATE_DOCS_SCREENSHOT=1."""
+    for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        v = visit_corpus(viewport, scheme)
+        v.ask([*EXAMPLE_ANSWERS][0])
+        v.page.evaluate("window.scrollTo(0, 0)")
+        path = v.shot(f"corpus-{name}-{scheme}")
+        assert path.stat().st_size > 10_000
+        if os.environ.get("UPDATE_DOCS_SCREENSHOT"):  # on request, not on every run
+            v.page.screenshot(path=ROOT / "docs" / f"app-{name}-{scheme}.png", full_page=name == "phone")
+        v.check_offline_and_safe()

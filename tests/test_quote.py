@@ -35,3 +35,28 @@ def test_wording_not_in_documents_finds_nothing_close(eval_assistant):
     report = eval_assistant.quote("The quarterly budget for road resurfacing rose by a third in Glasgow.")
     assert not report.found
     assert all(m.score < 70 for m in report.near)
+
+
+def test_a_quoted_line_names_its_speaker_however_the_release_introduces_them(corpus_assistant):
+    from assistant.quote import speaker
+
+    report = corpus_assistant.quote("A number we have had to correct is a number we were right to check.")
+    assert report.exact[0].speaker == "Detective Chief Inspector Rhodri Penhallow, of the Public Protection Unit"
+    text = ('Figures were published today.\n\nChief Inspector Ana Brook, head of public protection, said: "We check '
+            'every address."\n\n"We knock on doors too," she added.\n\n"Most people comply."\n\n'
+            '"Nobody is named," said Sergeant Tom Hale.\n\nThe force said the figure had risen.')
+    for words, who in (("We check every address", "Chief Inspector Ana Brook, head of public protection"),
+                       ("We knock on doors too", "Chief Inspector Ana Brook"),  # 'she added' is the last named
+                       ("Most people comply", "Chief Inspector Ana Brook"),  # the quote 'she added' runs on
+                       ("Nobody is named", "Sergeant Tom Hale"),
+                       ("Figures were published today", None), ("the figure had risen", None)):
+        start = text.index(words)
+        assert speaker(text, start, start + len(words)) == who, words
+
+
+def test_markdown_marks_are_not_words_in_a_diff(corpus_assistant):
+    report = corpus_assistant.quote("online, using the Sarah's Law form on their website")
+    match = report.near[0]
+    assert match.quote.startswith("- online")  # the document's list item, dash and all
+    changed = [d for d in match.diff if d["op"] != "equal"]
+    assert changed == [{"op": "delete", "text": "their"}, {"op": "insert", "text": "our"}], changed

@@ -43,8 +43,9 @@ def test_a_court_report_is_answered_without_the_private_defendant(court_assistan
     answered = 0
     for question in QUESTIONS:
         a = court_assistant.ask(question)
-        sources = app.render_sources(court_assistant, [{"question": question, "answer": a.to_dict()}])
-        shown = [a.answer, *(c.quote for c in a.citations), sources]  # the Sources panel shows whole paragraphs
+        sources = app.render_conversation(court_assistant, [{"question": question, "answer": a.to_dict()}])
+        # the page shows whole paragraphs, and the whole document when it is opened
+        shown = [a.answer, *(c.quote for c in a.citations), sources]
         for text in shown:
             assert not any(p in text for p in PRIVATE), (question, text)
         for c in a.citations:
