@@ -32,13 +32,13 @@ _TITLE_WORDS = frozenset({
     "Commissioner", "Officer", "Minister", "Councillor", "Cllr", "Mayor", "Dr", "Professor", "Prof", "Sir", "Dame",
     "Lord", "Lady", "Judge", "Recorder", "Justice", "Honour", "His", "Her", "Commander", "Director", "Reverend",
     "Rev", "Assistant", "Deputy", "Acting", "Temporary", "Chair", "Chairman", "Chairwoman", "Mr", "Mrs", "Ms",
-    "Miss", "Mx"
+    "Miss", "Mx", "Prosecutor"
 })
 _HONORIFIC = re.compile(rf"\b(?:Mr|Mrs|Ms|Miss|Mx)\.? ({_WORD})\b")
 _TITLE = re.compile(
     r"\b(?:Detective|Det|DCI|DI|DS|DC|Inspector|Insp|Chief|Superintendent|Supt|Sergeant|Sgt|Constable|PC|PCSO|"
     r"Commissioner|Officer|Minister|Councillor|Cllr|Mayor|Dr|Professor|Prof|Sir|Dame|Lord|Lady|Judge|Recorder|"
-    r"Justice|HHJ|Honour|MP|PCC|Commander|Director|Reverend|Rev)\.?\s+(?:[A-Z][a-z]+\s+){0,2}$")
+    r"Justice|HHJ|Honour|MP|PCC|Commander|Director|Reverend|Rev|Prosecutor)\.?\s+(?:[A-Z][a-z]+\s+){0,2}$")
 _ROLE_AFTER = re.compile(
     r",? (?:the |a |an |who is |our )?(?:[\w'’-]+ ){0,6}?(?:[Cc]ommissioner|[Cc]onstable|[Oo]fficer|[Ii]nspector|"
     r"[Ss]uperintendent|[Ss]ergeant|[Dd]etective|[Dd]irector|[Hh]ead|[Mm]anager|[Ll]ead|[Cc]hair\w*|[Ss]pokes\w+|"
@@ -53,9 +53,14 @@ _NOT_PERSON = frozenset({
     "press", "bulletin", "report", "statistics", "annual", "january", "february", "march", "april", "may", "june",
     "july", "august", "september", "october", "november", "december", "monday", "tuesday", "wednesday", "thursday",
     "friday", "saturday", "sunday", "north", "south", "east", "west", "upper", "lower", "great", "little", "new",
-    "old", "saint", "st", "safer", "community", "commissioner's", "the", "a", "an", "and", "of", "in", "for", "on",
-    "at"
+    "old", "saint", "st", "safer", "community", "commissioner's", "house", "chambers", "courier", "mercury", "post",
+    "media", "ltd", "limited", "plc", "group", "corporate", "communications", "code", "editors", "the", "a", "an",
+    "and", "of", "in", "for", "on", "at"
 })
+# A word that names an organisation somewhere in the document ("Fenwold Police", "Fenwold MAPPA Strategic
+# Management Board") is a place or a body, never a private person's name, whatever pattern it turns up in.
+_ORGANISATION = re.compile(rf"\b({_WORD})(?: (?:{_WORD}|[A-Z]{{2,6}})){{0,3}} (?:Police|Constabulary|Council|"
+                           rf"Board|Service|Partnership|Court|Trust|Authority|Group|Commissioner)\b")
 # What marks a name as a private person's, just after it or just before it.
 _PRIVATE_AFTER = re.compile(
     r"(?:'s|’s)?,? (?:aged )?\d{1,2}\b(?![,.]\d)|,? (?:of|from) (?:\d|[A-Z])|,? who (?:lives|lived|had lived)\b"
@@ -96,7 +101,8 @@ class Span:
 
 def _is_person_run(run: str) -> bool:
     words = run.split()
-    return all(w.lower().strip("'’") not in _NOT_PERSON for w in words) and not words[-1].endswith(("'s", "’s"))
+    plain = [w.lower().removesuffix("'s").removesuffix("’s").strip("'’") for w in words]
+    return all(w not in _NOT_PERSON for w in plain) and not words[-1].endswith(("'s", "’s"))
 
 
 @lru_cache(maxsize=64)
@@ -121,12 +127,14 @@ def private_names(text: str) -> frozenset[str]:
         if _PRIVATE_AFTER.match(after) or _PRIVATE_BEFORE.search(before) or _SPEECH.match(after) \
                 or _SAID_BEFORE.search(before):
             people.add(run)
+    bodies = {m.group(1) for m in _ORGANISATION.finditer(text)}
+    people = {p for p in people if not set(p.split()) & bodies}
     words = people | {w.rstrip(".") for name in people for w in name.split() if len(w.rstrip(".")) > 1}
     for m in _HONORIFIC.finditer(text):
         surname = m.group(1).removesuffix("'s").removesuffix("’s")
         if surname not in official_surnames and _is_person_run(surname):
             words.add(surname)
-    return frozenset(words - official_surnames)
+    return frozenset(words - official_surnames - bodies)
 
 
 def withheld(text: str, start: int, end: int, names: frozenset[str]) -> list[Span]:
