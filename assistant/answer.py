@@ -44,7 +44,7 @@ HEADING_WEIGHT = 0.3
 NOT_NARROWED = 0.2
 SAME_DOCUMENT_SHARE = 0.9
 RUNNER_UP = 0.85  # a runner-up's hybrid score, as a share of the best's, to be shown beside it
-RUNNER_UP_RANK = 0.5  # and its reader score as a share of the best's: the reader can tell a near-miss off
+RUNNER_UP_RANK = 0.5  # and, for an explanation, its reader score: a sentence that only shares its words is off
 LIST_ANSWER_CHARS = 700  # a list this short is quoted whole when the question asks what its lead-in says
 LEAD_WORDS = 16  # a figure's lead line ("2,154 registered sex offenders at 31 March 2024") is at most this long
 
@@ -550,7 +550,7 @@ def _choose(q: Question, candidates: list[Unit]) -> list[Unit]:
     for u in candidates[1:]:
         if len(chosen) >= config.MAX_ANSWER_UNITS:
             break
-        if u.score < RUNNER_UP * top or u.rank < RUNNER_UP_RANK * best.rank:
+        if u.score < RUNNER_UP * top or q.wants == "open" and u.rank < RUNNER_UP_RANK * best.rank:
             continue
         if any(_same_place(q, u, c) or _same_text(u, c) for c in chosen):
             continue
