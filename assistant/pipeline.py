@@ -61,7 +61,21 @@ def guard_question(ctx: Context) -> Answer | None:
 
 
 def understand(ctx: Context) -> None:
-    ctx.parsed = Question.parse(ctx.question, ctx.history)
+    ctx.parsed = Question.parse(ctx.question, _answered_turns(ctx.history))
+
+
+def _answered_turns(history: list[dict]) -> list[dict]:
+    """The conversation a follow-up may lean on: without refused questions and their refusals (the guard has
+    already read them), so that "how many were there in 2024?" after a refused question about a neighbour is
+    not joined to the neighbour."""
+    out: list[dict] = []
+    for turn in history:
+        if turn["role"] == "assistant" and turn["content"].startswith(guard.REFUSAL_TEXT[:40]):
+            if out and out[-1]["role"] == "user":
+                out.pop()
+            continue
+        out.append(turn)
+    return out
 
 
 def retrieve(ctx: Context) -> None:

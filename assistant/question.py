@@ -197,6 +197,11 @@ _WANTS = [
 _FOLLOW_UP = re.compile(
     r"^(and|also|what about|how about|so|then|but)\b|\b(it|its|that|those|these|them|they|this|there|he|she|"
     r"his|her|the same|then)\b", re.I)
+# "How many offenders were there at ...", "there are": in a question of its own, 'there' points at nothing earlier
+# in the conversation; but "how many were charged?" counts what the conversation was about.
+_EXISTENTIAL = re.compile(r"\b(?:(?:is|are|was|were|be|been)\s+there|there\s+(?:is|are|was|were|be|been|have|has|"
+                          r"had))\b", re.I)
+_ELIDED = re.compile(r"\bhow (?:many|much)\s+(?:were|are|was|is|have|has|had|did|do|does|got|came|went)\b", re.I)
 _SHIFT = re.compile(r"\b(a|one|the) (year|twelve months|12 months) (before|earlier|previously|after|later)\b|"
                     r"\bthe (previous|prior|following|next) year\b|\bthe year (before|after)\b", re.I)
 # Capitalised words not opening a sentence: a run of them ("Operation Keystone") or one ("Westmarch").
@@ -309,7 +314,9 @@ def resolve_follow_up(text: str, history: list[dict]) -> str:
     """A question that leans on the conversation ("and how many of them were high risk?", "what was it a
     year before that?") is joined to the user's previous question, with relative years moved."""
     previous = [t.get("content", "") for t in history if t.get("role") == "user" and t.get("content")]
-    if not previous or not _FOLLOW_UP.search(text) or len(text.split()) > 25:
+    cues = text if len(text.split()) <= 6 else _EXISTENTIAL.sub(" ", text)  # "are there more now?" still leans
+    leans = _FOLLOW_UP.search(cues) or _ELIDED.search(text)
+    if not previous or not leans or len(text.split()) > 25:
         return text
     base = previous[-1]
     shift = _SHIFT.search(text)
