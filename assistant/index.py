@@ -361,8 +361,12 @@ class Index:
 
     @lru_cache(maxsize=256)  # noqa: B019 - one Index per process; texts are immutable per hash
     def _document_text(self, source: str, doc_hash: str) -> str:
-        got = self.documents.get(ids=[source], include=["documents"])
-        return got["documents"][0] if got["ids"] else ""
+        """The text of this version of the document, or "" when the record now holds another (a chunk of an
+        older or unfinished version must not be quoted from the new text)."""
+        got = self.documents.get(ids=[source], include=["documents", "metadatas"])
+        if not got["ids"] or (got["metadatas"][0] or {}).get("hash", "") != doc_hash:
+            return ""
+        return got["documents"][0]
 
     def document_text(self, source: str, doc_hash: str | None = None) -> str:
         """The loaded text citations point into; pass the chunk's `doc_hash` to skip the version look-up."""
@@ -374,12 +378,23 @@ class Index:
         return self._document_text(source, doc_hash)
 
     def get_chunks(self, ids: list[str]) -> list[StoredChunk]:
+        """The chunks that belong to their document's current version. The document record is the truth at
+        read time: passages an interrupted ingest wrote without their record (or left behind it) are never
+        served, so a quote always comes from the text the record holds."""
         if not ids:
             return []
         got = self.chunks.get(ids=list(ids), include=["documents", "metadatas"])
-        by_id = {i: StoredChunk.from_record(i, d, m)
-                 for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)}
+        found = [StoredChunk.from_record(i, d, m)
+                 for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)]
+        current = self._current_hashes({c.source for c in found})
+        by_id = {c.id: c for c in found if current.get(c.source) == c.doc_hash}
         return [by_id[i] for i in ids if i in by_id]
+
+    def _current_hashes(self, sources: set[str]) -> dict[str, str]:
+        if not sources:
+            return {}
+        got = self.documents.get(ids=sorted(sources), include=["metadatas"])
+        return {i: (m or {}).get("hash", "") for i, m in zip(got["ids"], got["metadatas"], strict=True)}
 
     def _records(self, collection, include: list[str]) -> Iterator[tuple[str, str | None, dict]]:
         """(id, text, metadata) of a whole collection, read a page at a time: SQLite refuses one query for
@@ -653,8 +668,10 @@ class Index:
 
     def _commit(self, plans: list[_Plan]) -> None:
         """Embed the new chunks of several documents in one batch (the encoder is fastest on full batches),
-        then write them: all chunks first, the documents' records last, so a crash never leaves a document
-        that looks complete but is not (the next ingest finds the old hash and redoes it)."""
+        then write: new chunks, then the documents' records, then the kept chunks' move to the new version and
+        the stale chunks' removal. Reads serve only chunks of a record's version (`get_chunks`), so a crash at
+        any point serves either the old version whole or the new one in part, never a passage whose text the
+        record does not hold; the next ingest finishes what was left."""
         fresh = [(c, p) for p in plans for c in p.fresh]
         vectors = self.encoder.encode([c.search_text(p.doc.title) for c, p in fresh]) if fresh else []
         for i in range(0, len(fresh), config.WRITE_BATCH):  # few large writes: each call has a fixed cost
@@ -662,6 +679,13 @@ class Index:
             self.chunks.upsert(ids=[c.id for c, _ in batch], embeddings=np.asarray(vectors[i:i + config.WRITE_BATCH]),
                                documents=[c.text for c, _ in batch],
                                metadatas=[_chunk_metadata(c, p.doc, p.doc_hash) for c, p in batch])
+        self.documents.upsert(  # the commit point: from here on the new version is the one served
+            ids=[p.doc.source for p in plans],
+            embeddings=[[1.0]] * len(plans),  # the documents collection is looked up by id, never by vector
+            documents=[p.doc.text for p in plans],
+            metadatas=[{k: v for k, v in {**p.doc.metadata(), "hash": p.doc_hash, "chunks": len(p.chunks),
+                                          "blocks": _blocks_of(p.chunks)}.items() if v is not None} for p in plans],
+        )
         kept = [(c, p) for p in plans for c in p.kept]
         if kept:  # same content: only the document version they point to moves on
             self.chunks.update(ids=[c.id for c, _ in kept],
@@ -669,13 +693,6 @@ class Index:
         stale = [i for p in plans for i in p.stale]
         if stale:
             self.chunks.delete(ids=stale)
-        self.documents.upsert(  # last: a document record says all its chunks are in
-            ids=[p.doc.source for p in plans],
-            embeddings=[[1.0]] * len(plans),  # the documents collection is looked up by id, never by vector
-            documents=[p.doc.text for p in plans],
-            metadatas=[{k: v for k, v in {**p.doc.metadata(), "hash": p.doc_hash, "chunks": len(p.chunks),
-                                          "blocks": _blocks_of(p.chunks)}.items() if v is not None} for p in plans],
-        )
         self._stamp()
 
 

@@ -199,6 +199,44 @@ def test_kill_during_ingest_then_ingest_again_leaves_every_document_once(tmp_pat
     assert len(keys) == len(set(keys)), "a passage is stored twice"
 
 
+def test_a_crash_between_passages_and_record_serves_nothing_broken_and_ingest_repairs_it(tmp_path):
+    """Simulated at that exact point: the new passages of a changed document are written, then the write of
+    its record fails (a kill -9 or a full disk). Nothing of the unfinished version is served, `check` says so
+    and how to repair it, and the next ingest does."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    release = docs / "release.md"
+    release.write_text("---\ntitle: Register figures\npublisher: Testshire Police\npublished: 2024-07-01\n---\n"
+                       "There were 412 registered sex offenders living in Testshire at 31 March 2024.\n")
+    index = tmp_path / "index"
+    assistant = Assistant.open(index)
+    assistant.ingest([docs])
+    release.write_text(release.read_text().replace("412", "415") + "\nThe corrected figure replaces 412.\n")
+    store = assistant.index.documents
+
+    def crash(**_):
+        raise OSError("No space left on device")
+
+    original, store.upsert = store.upsert, crash
+    try:
+        with pytest.raises(OSError):
+            assistant.ingest([docs])
+    finally:
+        store.upsert = original
+    reopened = Assistant.open(index, create=False)  # a server started after the crash
+    check = reopened.index.check()
+    assert not check.ok and any("belong to no current document" in p for p in check.problems), check.lines()
+    for a in (reopened.ask("How many registered sex offenders lived in Testshire at 31 March 2024?"),
+              assistant.ask("How many registered sex offenders lived in Testshire at 31 March 2024?")):
+        assert a.status == "answered" and "412" in a.answer and "415" not in a.answer, a.answer
+        for c in a.citations:
+            assert reopened.index.document_text(c.source)[c.start:c.end] == c.quote != ""
+    assistant.ingest([docs])  # the repair `check` names
+    assert reopened.index.check().ok
+    assert "415" in Assistant.open(index, create=False).ask(
+        "How many registered sex offenders lived in Testshire at 31 March 2024?").answer
+
+
 # --- a Chroma server that goes away and comes back -----------------------------------------------------
 
 def _free_port() -> int:
