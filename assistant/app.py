@@ -11,7 +11,10 @@ from __future__ import annotations
 import html
 import logging
 import re
+import shutil
+import tempfile
 import time
+from pathlib import Path
 
 from . import config, redact
 from .answer import DOC_TYPE_LABELS, long_date
@@ -27,6 +30,7 @@ EXAMPLES = [
     "What is MAPPA?",
     "How do I apply under Sarah's Law?",
 ]
+UPLOADS = "uploads"  # the folder, in a document's source, of what visitors added with --allow-uploads
 WARM_UP_QUESTION = "How many registered sex offenders were there at 31 March 2024?"
 CONTEXT_CHARS = 360  # of the paragraph shown either side of a highlighted quotation
 
@@ -556,6 +560,17 @@ def _history(turns: list[dict]) -> list[dict]:
     return out
 
 
+def _ingest_uploads(assistant: Assistant, paths: list[Path]):
+    """A visitor's files are indexed under uploads/, so one named like an official document (or claiming its
+    publisher) sits beside it, never in its place."""
+    with tempfile.TemporaryDirectory(prefix="pa-upload-") as staging:
+        folder = Path(staging) / UPLOADS
+        folder.mkdir()
+        for path in paths:
+            shutil.copyfile(path, folder / path.name)
+        return assistant.ingest([staging])
+
+
 def _client_error(message: str):
     """A request the client can fix: one line in the server's log, the message to the client, no traceback
     (Gradio prints one for every error unless told not to)."""
@@ -733,7 +748,7 @@ def build(assistant: Assistant, allow_uploads: bool = False):
 
                     def add_documents(paths, search):
                         try:
-                            report = assistant.ingest(paths or [])
+                            report = _ingest_uploads(assistant, [Path(p) for p in paths or []])
                         except AssistantError as exc:
                             return f"Nothing added: {exc}", documents_view(search)
                         lines = [f"Added {len(report.added)}, updated {len(report.updated)}, "
@@ -748,6 +763,68 @@ def build(assistant: Assistant, allow_uploads: bool = False):
         gr.api(quote_api, api_name="quote")
         gr.api(documents_api, api_name="documents")
     return demo
+
+
+class RequestGuard:
+    """Plain ASGI middleware in front of the whole app: what a public page needs that Gradio does not do.
+
+    - Host must be this server's (127.0.0.1, localhost, the name it was started on, or one listed in
+      $POLICY_ASSISTANT_HOSTS): a DNS-rebinding page cannot reach it through another name. X-Forwarded-*
+      headers are dropped, so they are never reflected.
+    - A browser may call it only from its own origin: another site or another local port gets 403.
+    - A request body is capped (MAX_REQUEST_BYTES; an upload, when uploads are on, MAX_FILE_BYTES) before it
+      is read, by Content-Length and again while streaming; without --allow-uploads the upload route is closed.
+    """
+
+    def __init__(self, app, host: str, port: int, allow_uploads: bool):
+        self.app, self.port, self.allow_uploads = app, port, allow_uploads
+        names = {"127.0.0.1", "localhost", host, *config.extra_hosts()}
+        self.hosts = {f"{n}:{port}" for n in names} | names
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] not in ("http", "websocket"):
+            return await self.app(scope, receive, send)
+        headers = [(k, v) for k, v in scope["headers"] if not k.startswith(b"x-forwarded-")]
+        scope = {**scope, "headers": headers}
+        found = dict(headers)
+        host = found.get(b"host", b"").decode("latin-1").lower()
+        if host not in self.hosts:
+            return await self._refuse(scope, send, 400, f"unknown host {host!r}: use http://127.0.0.1:{self.port}/")
+        origin = found.get(b"origin", b"").decode("latin-1").lower()
+        if origin and origin.split("://", 1)[-1] != host:
+            return await self._refuse(scope, send, 403, "requests from other sites are not accepted")
+        if scope["type"] == "websocket":
+            return await self.app(scope, receive, send)
+        upload = scope["path"].rstrip("/").endswith("/upload")
+        if upload and not self.allow_uploads:
+            return await self._refuse(scope, send, 403, "uploads are off: start the server with --allow-uploads")
+        limit = config.MAX_FILE_BYTES if upload else config.MAX_REQUEST_BYTES
+        length = found.get(b"content-length", b"")
+        if length.isdigit() and int(length) > limit:
+            return await self._refuse(scope, send, 413, f"the request is larger than {limit:,} bytes")
+        seen = 0
+
+        async def capped():
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise ValueError(f"request body over {limit:,} bytes")
+            return message
+
+        return await self.app(scope, capped, send)
+
+    @staticmethod
+    async def _refuse(scope, send, status: int, message: str) -> None:
+        log.warning("refused %s %s: %s", scope.get("method", "WS"), scope.get("path"), message)
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        body = message.encode()
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                                (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
 
 
 def warm_up(assistant: Assistant) -> float:
@@ -770,6 +847,10 @@ def serve(assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, allow
     print(f"Model and index loaded in {seconds:.1f} s", flush=True)
     demo = build(assistant, allow_uploads=allow_uploads)
     demo.queue(default_concurrency_limit=2, max_size=256)  # CPU-bound answers: a burst waits in line
+    from starlette.middleware import Middleware
+
+    guard = Middleware(RequestGuard, host=host, port=port, allow_uploads=allow_uploads)
     demo.launch(server_name=host, server_port=port, show_error=False, theme=_theme(), css=CSS, head=HEAD,
                 footer_links=["api"], run_history=False, enable_monitoring=False, ssr_mode=False, pwa=False,
-                mcp_server=False)
+                mcp_server=False, app_kwargs={"middleware": [guard]},
+                max_file_size=config.MAX_FILE_BYTES if allow_uploads else 1)

@@ -79,6 +79,7 @@ HITS_SHARE_PER_DOCUMENT = 1 / 3  # share of the hits one document may take (at l
 
 # --- answering -----------------------------------------------------------------------------------------
 MAX_QUESTION_CHARS = 2_000
+MAX_REQUEST_BYTES = 256 * 1024  # a question with six turns of history is under 100 KB; anything bigger is refused
 MAX_HISTORY_TURNS = 6
 MAX_ANSWER_UNITS = 3  # sentences or table rows quoted in one answer
 READER_MAX_LENGTH = 128  # word pieces of question + candidate the trained reader reads (a unit, its header, heading)
@@ -95,3 +96,8 @@ def package_version() -> str:
         return version("policy-assistant")
     except PackageNotFoundError:
         return "unknown"
+
+
+def extra_hosts() -> list[str]:
+    """Host names a deployment serves the app under, beyond 127.0.0.1 and localhost (comma-separated)."""
+    return [h.strip().lower() for h in os.environ.get("POLICY_ASSISTANT_HOSTS", "").split(",") if h.strip()]

@@ -100,13 +100,13 @@ def stop_server(proc: subprocess.Popen) -> None:
             proc.wait(timeout=15)
 
 
-def serve_fixture(tmp_path_factory, name: str, docs: Path | None = None):
+def serve_fixture(tmp_path_factory, name: str, docs: Path | None = None, extra: tuple[str, ...] = ()):
     """Build the index (of the developer documents and the hostile one, or of `docs` alone), start a server,
     yield its URL, and stop it by PID afterwards, also on failure."""
     folder = tmp_path_factory.mktemp(name)
     index = build_index(folder, hostile=False, docs=docs) if docs else build_index(folder)
     port = free_port()
-    proc = start_server(index, port, folder / "server.log")
+    proc = start_server(index, port, folder / "server.log", *extra)
     try:
         yield f"http://127.0.0.1:{port}/"
     finally:
@@ -214,3 +214,33 @@ def test_hostile_document_text_comes_back_verbatim_over_the_api(client):
     assert answer["status"] == "answered"
     assert answer["citations"][0]["source"] == HOSTILE_SOURCE
     assert "<script>" in answer["citations"][0]["quote"]  # JSON carries the text as is; the page escapes it
+
+
+def _raw(url: str, method: str = "GET", path: str = "/", body: bytes = b"", **headers: str) -> tuple[int, bytes]:
+    import http.client
+    from urllib.parse import urlparse
+
+    where = urlparse(url)
+    conn = http.client.HTTPConnection(where.hostname, where.port, timeout=60)
+    try:
+        conn.request(method, path, body=body, headers={"Host": f"{where.hostname}:{where.port}", **headers})
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def test_the_web_surface_takes_only_its_own_host_origin_and_small_bodies(server_url, client):
+    status, _ = _raw(server_url, Host="rebound.example")
+    assert status == 400, "another Host name (DNS rebinding) was served"
+    status, _ = _raw(server_url, "POST", "/gradio_api/call/ask", b"{}", Origin="http://localhost:9999",
+                     **{"Content-Type": "application/json"})
+    assert status == 403, "another local origin could call the API"
+    status, _ = _raw(server_url, "POST", "/gradio_api/upload", b"x" * 10, **{"Content-Type": "text/plain"})
+    assert status == 403, "the upload route is open though uploads are off"
+    status, body = _raw(server_url, "POST", "/gradio_api/call/ask", b" " * (config.MAX_REQUEST_BYTES + 1),
+                        **{"Content-Type": "application/json"})
+    assert status == 413 and b"larger than" in body
+    status, body = _raw(server_url, "GET", "/config", **{"X-Forwarded-Host": "rebound.example"})
+    assert status == 200 and b"rebound.example" not in body, "a forwarded host is reflected into the page"
+    assert client.predict(FIGURE_QUESTION, [], api_name="/ask")["status"] == "answered"  # still serving

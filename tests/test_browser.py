@@ -62,6 +62,11 @@ def corpus_url(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def uploads_url(tmp_path_factory):
+    yield from serve_fixture(tmp_path_factory, "browser-uploads-server", docs=CORPUS, extra=("--allow-uploads",))
+
+
+@pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
         pytest.fail("Chromium is missing: `apt-get update && apt-get install -y chromium` (make test does this)")
@@ -95,7 +100,7 @@ class Visit:
 
     @property
     def question(self):
-        return self.page.get_by_label("Your question")
+        return self.page.get_by_role("textbox", name="Your question")
 
     def ask(self, text: str, *, press_enter: bool = False) -> None:
         turns = self.page.locator(".pa-turn").count()
@@ -435,3 +440,25 @@ def test_screenshots_of_the_shipped_corpus_at_desktop_and_phone_width(visit_corp
         if os.environ.get("UPDATE_DOCS_SCREENSHOT"):  # on request, not on every run
             v.page.screenshot(path=ROOT / "docs" / f"app-{name}-{scheme}.png", full_page=name == "phone")
         v.check_offline_and_safe()
+
+
+def test_an_upload_named_like_an_official_document_sits_beside_it(browser, uploads_url, tmp_path):
+    official = "nmc-faq-sarahs-law.md"
+    fake = tmp_path / official
+    fake.write_text("---\ntitle: Sarah's Law FAQ\npublisher: Northmoor Constabulary\npublished: 2025-01-01\n---\n"
+                    "Applications under Sarah's Law are no longer accepted.\n", encoding="utf-8")
+    visits = _visits(browser, uploads_url)
+    v = next(visits)()
+    page = v.page
+    page.get_by_role("tab", name="Documents").click()
+    page.locator("#pa-documents .pa-doc-item").first.wait_for()
+    page.locator("input[type=file]").set_input_files(str(fake))
+    expect(page.get_by_text("Added 1, updated 0")).to_be_visible(timeout=WAIT_MS)
+    listing = page.locator("#pa-documents")
+    expect(listing).to_contain_text(f"uploads/{official}")
+    assert "11 documents" in listing.locator(".pa-summary").inner_text(), "the upload replaced a document"
+    page.get_by_role("tab", name="Ask").click()
+    v.ask("How do I apply under Sarah's Law?")
+    assert "by phoning 101" in page.locator(".pa-answered").inner_text()
+    v.check_offline_and_safe()
+    next(visits, None)
