@@ -195,9 +195,21 @@ _TABLE_SEPARATOR = re.compile(r"\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*")
 def split_units(text: str, start: int = 0, end: int | None = None, kind: str = "paragraph") -> list[tuple[int, int]]:
     """Offsets of the sentences (prose), items (lists) or rows (tables) in text[start:end]."""
     end = len(text) if end is None else end
-    if kind in ("table", "list"):
-        return _line_units(text, start, end, kind)
-    return _sentences(text, start, end)
+    units = _line_units(text, start, end, kind) if kind in ("table", "list") else _sentences(text, start, end)
+    return [piece for unit in units for piece in _capped(text, *unit)]
+
+
+def _capped(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A unit longer than CHUNK_MAX_CHARS (a line with no full stop, a megabyte of one row) is cut at the last
+    space before the limit, or at the limit when there is none: no passage, and no quote, is longer."""
+    out = []
+    while end - start > config.CHUNK_MAX_CHARS:
+        space = text.rfind(" ", start + config.CHUNK_MAX_CHARS // 2, start + config.CHUNK_MAX_CHARS)
+        cut = space if space > start else start + config.CHUNK_MAX_CHARS
+        out.append((start, cut))
+        start = cut + (text[cut] == " ")
+    out.append((start, end))
+    return out
 
 
 def _line_units(text: str, start: int, end: int, kind: str) -> list[tuple[int, int]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from assistant import config
 from assistant.chunking import chunk_document, split_units
 from assistant.documents import Document, load_paths
 
@@ -96,3 +97,14 @@ def test_a_possessive_before_a_full_stop_ends_a_sentence():
     text = "Our register is smaller than our neighbour's. Redhallow Police reported 1,342. J. Smith said so."
     assert [text[s:e] for s, e in split_units(text)] == [
         "Our register is smaller than our neighbour's.", "Redhallow Police reported 1,342.", "J. Smith said so."]
+
+
+def test_a_megabyte_with_no_full_stop_becomes_passages_of_the_usual_size():
+    words = ("register offender police notify area figure annual report people " * 16_000).strip()
+    doc = Document(source="one-line.txt", title="One line", text=words)
+    chunks = chunk_document(doc)
+    assert len(chunks) > 1_000
+    assert max(len(c.text) for c in chunks) <= config.CHUNK_MAX_CHARS
+    assert all(doc.text[c.start:c.end] == c.text for c in chunks)
+    unspaced = Document(source="no-spaces.txt", title="No spaces", text="x" * 50_000)
+    assert max(len(c.text) for c in chunk_document(unspaced)) <= config.CHUNK_MAX_CHARS
