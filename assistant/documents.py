@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 import re
 import stat
@@ -313,11 +314,41 @@ def _load_html(html: str, source: str) -> Document:
         source=source,
         text=text,
         title=title,
-        publisher=(meta.sitename if meta else None) or None,
+        publisher=_html_publisher(html, meta.sitename if meta else None),
         published=_as_date(meta.date) if meta else None,
         url=(meta.url if meta else None) or None,
         doc_type=None,
     )
+
+
+_DOMAIN = re.compile(r"^(?:www\.)?[\w-]+(?:\.[\w-]+)+$")
+
+
+def _html_publisher(html: str, sitename: str | None) -> str | None:
+    """Who published a page, as it names itself: og:site_name, a JSON-LD publisher, or the site name the
+    extractor found; never a bare domain ("example-police.uk" is an address, not a publisher)."""
+    import lxml.html
+
+    try:
+        tree = lxml.html.fromstring(html.encode("utf-8", "replace"))
+    except (ValueError, lxml.etree.ParserError):
+        return None
+    found = tree.xpath('string(//meta[@property="og:site_name"]/@content)').strip()
+    for script in tree.xpath('//script[@type="application/ld+json"]/text()')[:5] if not found else []:
+        try:
+            data = json.loads(script[:100_000])
+        except ValueError:
+            continue
+        for item in data if isinstance(data, list) else [data]:
+            publisher = item.get("publisher") if isinstance(item, dict) else None
+            name = publisher.get("name") if isinstance(publisher, dict) else publisher
+            if isinstance(name, str) and name.strip():
+                found = name.strip()
+                break
+        if found:
+            break
+    found = found or (sitename or "").strip()
+    return found if found and not _DOMAIN.match(found) else None
 
 
 # --- PDF -----------------------------------------------------------------------------------------------

@@ -147,3 +147,24 @@ def test_header_block_gives_date_and_publisher_of_plain_text_and_bare_markdown()
     assert bulletin.publisher == "Marrowgate Borough Council"  # "... on behalf of the Partnership" is not its name
     guidance = load_file(data / "ashenvale" / "docs" / "ashenvale-guidance-notification-requirements.md")
     assert guidance.published == "2025-03-03"
+
+
+def _page(head: str) -> str:
+    body = "<p>" + "There were 310 registered sex offenders living in Testshire at 31 March 2024. " * 4 + "</p>"
+    return (f"<html><head><title>Register figures</title>{head}</head><body><article><h1>Register figures</h1>"
+            f"{body}</article></body></html>")
+
+
+def test_an_html_page_publisher_is_its_own_name_never_its_domain(tmp_path):
+    pages = {
+        "og.html": '<meta property="og:site_name" content="Testshire Police">'
+                   '<link rel="canonical" href="https://www.example-testshire-police.uk/news/1">',
+        "ld.html": '<script type="application/ld+json">{"@type": "NewsArticle", "publisher": '
+                   '{"@type": "Organization", "name": "Testshire Gazette"}}</script>',
+        "bare.html": '<link rel="canonical" href="https://www.example-testshire-police.uk/news/2">',
+    }
+    got = {}
+    for name, head in pages.items():
+        (tmp_path / name).write_text(_page(head), encoding="utf-8")
+        got[name] = load_file(tmp_path / name).publisher
+    assert got == {"og.html": "Testshire Police", "ld.html": "Testshire Gazette", "bare.html": None}, got
