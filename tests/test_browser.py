@@ -116,8 +116,16 @@ class Visit:
             f"document.querySelectorAll('.pa-turn').length === {count} && !document.querySelector('.pa-pending')")
 
     def axe(self, view: str) -> None:
-        """axe-core over the whole page as it stands: no serious or critical violation."""
+        """axe-core over the whole page once every update has settled (Gradio dims an output while it is
+        pending, which axe would rightly fail): no serious or critical violation."""
         from importlib.resources import files
+
+        self.page.wait_for_function("""(() => {
+            if (document.querySelector('.pending, .pa-pending')) return false;
+            for (const el of document.querySelectorAll('.pa-card, .pa-box, .pa-doc-item')) {
+                for (let e = el; e; e = e.parentElement) if (getComputedStyle(e).opacity !== '1') return false;
+            }
+            return true; })()""")
 
         self.page.evaluate((files("axe_playwright_python") / "axe.min.js").read_text(encoding="utf-8"))
         found = self.page.evaluate("axe.run(document, {resultTypes: ['violations']})")["violations"]
