@@ -333,7 +333,9 @@ def _copy_button(text: str, marked: list[tuple[int, int]], c: dict) -> str:
 
 
 def _speaker_line(text: str, start: int, end: int) -> str:
+    """Who says the quoted words; a private person quoted in a court report is withheld here too."""
     said = speaker(text, start, end)
+    said = redact.without_names(said, redact.private_names(text)) if said else None
     return f'<p class="pa-speaker">Said by {_e(said)}</p>' if said else ""
 
 
@@ -419,7 +421,7 @@ def render_turn(assistant: Assistant, turn: dict, first_number: int = 1) -> str:
     return f'<article class="pa-turn">{question}{reply}</article>'
 
 
-def cited_count(turn: dict) -> int:
+def _cited_count(turn: dict) -> int:
     answer = turn.get("answer") or {}
     return len({c["n"] for c in answer.get("citations") or []})
 
@@ -433,7 +435,7 @@ def render_conversation(assistant: Assistant, turns: list[dict]) -> str:
         parts, first = [], 1
         for t in turns:
             parts.append(render_turn(assistant, t, first))
-            first += cited_count(t)
+            first += _cited_count(t)
         body = "".join(parts)
     return f'<div class="pa-conversation" role="log" aria-live="polite" aria-label="Conversation">{body}</div>'
 
@@ -481,8 +483,8 @@ def render_quote(report: dict) -> str:
         css, label = ("pa-exact", "") if not m["diff"] else _closeness(m["score"])
         body = f'{render_diff(m["diff"])}<p class="pa-legend">Where it appears:</p>{context}' if m["diff"] else context
         said = f'<p class="pa-speaker">Said by {_e(m["speaker"])}</p>' if m.get("speaker") else ""
-        cards.append(f'<article class="pa-card {css}"><h3>{_e(m["title"])}</h3>'
-                     f'{f"<p class=pa-closeness>{_e(label)}</p>" if label else ""}'
+        closeness_line = f'<p class="pa-closeness">{_e(label)}</p>' if label else ""
+        cards.append(f'<article class="pa-card {css}"><h3>{_e(m["title"])}</h3>{closeness_line}'
                      f'{_meta_line(m["publisher"], m["published"], _e(m["source"]))}{said}{body}'
                      f'<div class="pa-actions">{_link(m["url"], m["title"])}'
                      f'{_copy_button(paragraph, span, m)}</div></article>')

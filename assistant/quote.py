@@ -11,7 +11,7 @@ import difflib
 import re
 from dataclasses import asdict, dataclass, field
 
-from . import retrieval
+from . import redact, retrieval
 from .chunking import split_units
 from .errors import AssistantError
 from .index import Index
@@ -124,6 +124,12 @@ def _near(index: Index, wording: str, hits, meta) -> list[QuoteMatch]:
     return out
 
 
+def _withheld_speaker(text: str, start: int, end: int) -> str | None:
+    """The speaker as shown: a private person quoted (a defendant's words in a court report) is withheld."""
+    said = speaker(text, start, end)
+    return redact.without_names(said, redact.private_names(text)) if said else None
+
+
 def closeness(score: float) -> str:
     """How a match reads to press staff: a 92% match is the line reworded, a 60% one may be another line."""
     return "exact" if score >= 100.0 else "close" if score >= CLOSE_MATCH else "weak"
@@ -141,7 +147,7 @@ def _match(chunk, text: str, start: int, end: int, score: float, diff: list[dict
     return QuoteMatch(source=chunk.source, title=chunk.title, publisher=chunk.publisher,
                       published=chunk.published, url=chunk.url, quote=text[start:end], start=start, end=end,
                       paragraph=text[p_start:p_end], paragraph_start=p_start, score=score, diff=diff,
-                      speaker=speaker(text, start, end))
+                      speaker=_withheld_speaker(text, start, end))
 
 
 _MARK_WORD = re.compile(r"[-*+]|#{1,6}")

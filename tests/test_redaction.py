@@ -98,3 +98,13 @@ def test_a_force_or_scheme_named_like_a_person_is_not_withheld():
     names = redact.private_names(text)
     assert not names & {"Fenwold", "Circles", "Management", "Laura", "Embleton"}, names
     assert {"Kevin Dunmore", "Dunmore"} <= names
+
+
+def test_a_private_person_quoted_is_withheld_as_the_speaker_too():
+    from assistant.app import _speaker_line
+
+    text = ("Gary Threlfall, 34, of Badger Lane, was jailed for 16 months.\n\nGary Threlfall told the court: "
+            '"I forgot to tell them."\n\nDetective Sergeant Amy Holt said: "He broke the rules."')
+    forgot, broke = text.index("I forgot"), text.index("He broke")
+    assert _speaker_line(text, forgot, forgot + 8) == '<p class="pa-speaker">Said by [name withheld]</p>'
+    assert "Detective Sergeant Amy Holt" in _speaker_line(text, broke, broke + 8)
