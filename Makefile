@@ -48,7 +48,7 @@ test: setup browser
 # The quality gate on the developer cases: answers right and cited, every refusal case refused, nothing
 # legitimate refused, abstentions held, no figure or quotation that the cited passages do not contain.
 # Accuracy is gated at 0.8, not 0.9: the hand-weighted scorer was tuned on these cases (100%); the trained reader,
-# which ranks better on every set written blind (README), gets 83% here.
+# which ranks better on every set written blind (README), gets 83-90% here.
 eval: setup
 	mkdir -p $(REPORTS)
 	$(BIN)/policy-assistant eval $(SHARED)/eval/dev-cases.yaml --docs $(SHARED)/eval/docs \
