@@ -179,7 +179,7 @@ def reader_passage(u: Unit) -> str:
     item with its lead-in), then who says it and where it sits: the "X said:" line before a quotation, heading,
     document title, publisher and date. The reader is cut from the end, so the unit itself is read first. (The
     shipped model was trained without the speaker line; read with it, it answers two more wording questions on
-    validation, two on the developer set and one on a held-out set, and loses none there.)"""
+    validation, two on the developer set and one on a held-out set, and is flat on the blind sets.)"""
     c = u.chunk
     said = c.context.splitlines()[-1] if c.kind == "paragraph" and c.context else ""  # "X said:" before a quote
     where = [said, " > ".join(c.headings[-2:]), c.title, c.publisher or "", c.published or ""]
