@@ -20,7 +20,7 @@ from . import config, redact
 from .answer import DOC_TYPE_LABELS, long_date
 from .api import Assistant
 from .errors import AssistantError
-from .quote import closeness, paragraph_around, speaker
+from .quote import closeness, paragraph_around, shown_speaker
 
 log = logging.getLogger(__name__)
 
@@ -333,9 +333,7 @@ def _copy_button(text: str, marked: list[tuple[int, int]], c: dict) -> str:
 
 
 def _speaker_line(text: str, start: int, end: int) -> str:
-    """Who says the quoted words; a private person quoted in a court report is withheld here too."""
-    said = speaker(text, start, end)
-    said = redact.without_names(said, redact.private_names(text)) if said else None
+    said = shown_speaker(text, start, end)
     return f'<p class="pa-speaker">Said by {_e(said)}</p>' if said else ""
 
 

@@ -371,10 +371,9 @@ class Index:
     def document_text(self, source: str, doc_hash: str | None = None) -> str:
         """The loaded text citations point into; pass the chunk's `doc_hash` to skip the version look-up."""
         if doc_hash is None:
-            got = self.documents.get(ids=[source], include=["metadatas"])
-            if not got["ids"]:
+            doc_hash = self._current_hashes({source}).get(source)
+            if doc_hash is None:
                 return ""
-            doc_hash = (got["metadatas"][0] or {}).get("hash", "")
         return self._document_text(source, doc_hash)
 
     def get_chunks(self, ids: list[str]) -> list[StoredChunk]:
@@ -648,8 +647,7 @@ class Index:
         """What each document needs: None when it is unchanged, else which chunks are new, kept or stale.
         Two look-ups per batch of documents, not two per document."""
         sources = [d.source for d in docs]
-        records = self.documents.get(ids=sources, include=["metadatas"])
-        old_hash = {i: (m or {}).get("hash") for i, m in zip(records["ids"], records["metadatas"], strict=True)}
+        old_hash = self._current_hashes(set(sources))
         stored = self.chunks.get(where={"source": {"$in": sources}}, include=["metadatas"])
         old_ids: dict[str, set[str]] = {s: set() for s in sources}
         for chunk_id, meta in zip(stored["ids"], stored["metadatas"], strict=True):

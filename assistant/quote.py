@@ -124,7 +124,7 @@ def _near(index: Index, wording: str, hits, meta) -> list[QuoteMatch]:
     return out
 
 
-def _withheld_speaker(text: str, start: int, end: int) -> str | None:
+def shown_speaker(text: str, start: int, end: int) -> str | None:
     """The speaker as shown: a private person quoted (a defendant's words in a court report) is withheld."""
     said = speaker(text, start, end)
     return redact.without_names(said, redact.private_names(text)) if said else None
@@ -147,7 +147,7 @@ def _match(chunk, text: str, start: int, end: int, score: float, diff: list[dict
     return QuoteMatch(source=chunk.source, title=chunk.title, publisher=chunk.publisher,
                       published=chunk.published, url=chunk.url, quote=text[start:end], start=start, end=end,
                       paragraph=text[p_start:p_end], paragraph_start=p_start, score=score, diff=diff,
-                      speaker=_withheld_speaker(text, start, end))
+                      speaker=shown_speaker(text, start, end))
 
 
 _MARK_WORD = re.compile(r"[-*+]|#{1,6}")
