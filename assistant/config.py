@@ -39,6 +39,10 @@ def default_chroma_url() -> str | None:
 # --- loading -------------------------------------------------------------------------------------------
 SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf")
 MAX_FILE_BYTES = 20 * 1024 * 1024  # larger files are reported and skipped, never half-read
+# A PDF, or any file over FENCED_LOAD_BYTES, is read in a worker process that is stopped after FILE_SECONDS: a
+# damaged or hostile file is reported and skipped instead of holding up the ingest (or a server's upload).
+FILE_SECONDS = float(os.environ.get("POLICY_ASSISTANT_FILE_SECONDS", 60))
+FENCED_LOAD_BYTES = 1024 * 1024
 MAX_FRONT_MATTER_CHARS = 20_000
 
 # --- chunking ------------------------------------------------------------------------------------------
@@ -54,7 +58,7 @@ EMBEDDING_MODEL = os.environ.get("POLICY_ASSISTANT_MODEL", "all-MiniLM-L6-v2")
 DEFAULT_BACKEND = "onnx-int8"
 EMBEDDING_BACKEND = os.environ.get("POLICY_ASSISTANT_BACKEND") or None  # None: the index's own, else the default
 ONNX_THREADS = 2
-EMBED_BATCH = 32
+EMBED_BATCH = 32  # torch only: the ONNX backends encode one text at a time (embeddings.py)
 MODEL_CACHE = Path(os.environ.get("POLICY_ASSISTANT_MODEL_CACHE", Path.home() / ".cache" / "policy-assistant"))
 
 # --- index ---------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import multiprocessing
 import os
 import re
 import stat
@@ -101,22 +102,61 @@ def _not_a_plain_file(path: Path, follow: bool = False) -> str | None:
 
 
 def load_paths(paths: Iterable[str | Path]) -> Iterator[Document | Skipped]:
-    """Load everything under `paths`; one bad file never stops the rest."""
+    """Load everything under `paths`; one bad file never stops the rest, and none takes longer than its budget."""
     first: dict[str, Path] = {}
-    for item in iter_files(paths):
-        if isinstance(item, Skipped):
-            yield item
-            continue
-        file, source = item
-        if first.setdefault(source, file) != file:  # a document is known by its name: two can't share one
-            yield Skipped(source, f"{file} has the same name as {first[source]}, read first; rename one of them")
-            continue
+    with _Fenced() as fenced:
+        for item in iter_files(paths):
+            if isinstance(item, Skipped):
+                yield item
+                continue
+            file, source = item
+            if first.setdefault(source, file) != file:  # a document is known by its name: two can't share one
+                yield Skipped(source, f"{file} has the same name as {first[source]}, read first; rename one of them")
+                continue
+            try:
+                yield fenced.load(file, source)
+            except LoadError as exc:
+                yield Skipped(source, str(exc))
+            except OSError as exc:  # unreadable, or gone since it was listed
+                yield Skipped(source, f"cannot be read ({exc.strerror or exc})")
+
+
+class _Fenced:
+    """Reads PDFs and large files in one worker process, stopped (and started again for the next file) when a
+    file is not read within `config.FILE_SECONDS`: the PDF parsers are pure Python and cannot be interrupted
+    from a thread, and every other file type's reading is linear in its size. The worker is spawned, not
+    forked (the parent runs onnxruntime's threads), once per ingest and only when such a file comes."""
+
+    def __init__(self) -> None:
+        self.pool = None
+
+    def __enter__(self) -> _Fenced:
+        return self
+
+    def __exit__(self, *_) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+
+    def load(self, file: Path, source: str) -> Document:
         try:
-            yield load_file(file, source)
-        except LoadError as exc:
-            yield Skipped(source, str(exc))
-        except OSError as exc:  # unreadable, or gone since it was listed
-            yield Skipped(source, f"cannot be read ({exc.strerror or exc})")
+            fenced = file.suffix.lower() == ".pdf" or file.stat().st_size > config.FENCED_LOAD_BYTES
+        except OSError:
+            fenced = False  # load_file says why it cannot be read
+        if not fenced:
+            return load_file(file, source)
+        if self.pool is None:
+            self.pool = multiprocessing.get_context("spawn").Pool(1)
+            self.pool.apply(os.getpid)  # started and ready: the budget counts reading only
+        job = self.pool.apply_async(load_file, (file, source))
+        try:
+            return job.get(timeout=config.FILE_SECONDS)
+        except multiprocessing.TimeoutError:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
+            raise LoadError(f"not read within {config.FILE_SECONDS:g} s (a damaged or hostile file?); "
+                            "skipped") from None
 
 
 def load_file(path: Path, source: str | None = None) -> Document:
@@ -192,7 +232,7 @@ def _load_markdown(text: str, source: str) -> Document:
     )
 
 
-_CAPS_HEADING = re.compile(r"^(?=[^a-z]*[A-Z]{3})[A-Z0-9][A-Z0-9 ,'’&()/:?-]{2,80}$", re.M)
+_CAPS_HEADING = re.compile(r"^(?=[^a-z\n]*[A-Z]{3})[A-Z0-9][A-Z0-9 ,'’&()/:?-]{2,80}$", re.M)
 _DATE_WORD = re.compile(r"\b(published|issued|issue|date|dated|updated)\b", re.I)
 _DATE_IN_LINE = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)? (january|february|march|april|may|june|july|august|"
                            r"september|october|november|december) (\d{4})\b|\b(\d{4}-\d{2}-\d{2})\b", re.I)

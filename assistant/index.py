@@ -115,11 +115,13 @@ class StoredChunk:
                      self.context).search_text(self.title)
 
 
-def _chunk_metadata(chunk: Chunk, doc: Document, doc_hash: str) -> dict:
+def _chunk_metadata(chunk: Chunk, doc: Document, doc_hash: str, vectors: str) -> dict:
+    """`vectors` names the space the passage's vector is in: a passage says itself which backend embedded it,
+    so an index that a crash or a changed setting left mixed is found passage by passage and re-embedded."""
     meta = {
         "source": chunk.source, "start": chunk.start, "end": chunk.end, "kind": chunk.kind,
         "headings": json.dumps(list(chunk.headings)), "context": chunk.context, "doc_hash": doc_hash,
-        "block": chunk.block,
+        "block": chunk.block, "vectors": vectors,
         **doc.metadata(),
     }
     return {k: v for k, v in meta.items() if v is not None}  # Chroma stores no nulls
@@ -508,7 +510,7 @@ class Index:
 
     def check(self) -> CheckReport:
         """Counts, orphans and model agreement: everything a crash or a wrong setting could leave behind."""
-        from .embeddings import MODELS
+        from .embeddings import MODELS, built_vectors
 
         meta = self.chunks.metadata or {}
         report = CheckReport(model=meta.get("embedding_model"), backend=meta.get("embedding_backend"),
@@ -519,8 +521,11 @@ class Index:
         report.documents = len(hashes)
         per_doc: dict[str, int] = {}
         orphans = []
+        mixed = 0
+        recorded = built_vectors(meta)
         for chunk_id, _, m in self._records(self.chunks, ["metadatas"]):
             report.chunks += 1
+            mixed += recorded is None or self._vectors_of(m or {}) != recorded
             source = (m or {}).get("source")
             if source not in hashes or (m or {}).get("doc_hash") != hashes[source]:
                 orphans.append(chunk_id)
@@ -529,6 +534,11 @@ class Index:
         if orphans:
             report.problems.append(f"{len(orphans)} passages belong to no current document (an interrupted ingest?)")
             report.repairs.append("run the same `policy-assistant ingest` again: it replaces what is incomplete")
+        if mixed:
+            report.problems.append(f"{mixed} passages hold other vectors than the index records ({recorded}): "
+                                   "they were embedded by another backend" if recorded else
+                                   f"{mixed} passages were written before the index recorded its backend")
+            report.repairs.append("run the same `policy-assistant ingest` again: it embeds them again")
         short = [s for s, n in expected.items() if per_doc.get(s, 0) != n]
         if short:
             report.problems.append(f"{len(short)} documents do not have all their passages: {', '.join(short[:5])}")
@@ -645,24 +655,43 @@ class Index:
 
     def _plans(self, docs: list[Document]) -> list[_Plan | None]:
         """What each document needs: None when it is unchanged, else which chunks are new, kept or stale.
+        A stored passage whose vector another backend gave counts as missing, so it is embedded again.
         Two look-ups per batch of documents, not two per document."""
         sources = [d.source for d in docs]
         old_hash = self._current_hashes(set(sources))
         stored = self.chunks.get(where={"source": {"$in": sources}}, include=["metadatas"])
-        old_ids: dict[str, set[str]] = {s: set() for s in sources}
+        all_ids: dict[str, set[str]] = {s: set() for s in sources}
+        usable: dict[str, set[str]] = {s: set() for s in sources}
         for chunk_id, meta in zip(stored["ids"], stored["metadatas"], strict=True):
-            old_ids[(meta or {}).get("source")].add(chunk_id)
+            source = (meta or {}).get("source")
+            all_ids[source].add(chunk_id)
+            if self._vectors_of(meta or {}) == self._vectors:
+                usable[source].add(chunk_id)
         plans: list[_Plan | None] = []
         for doc in docs:
             doc_hash = f"{doc.content_hash}-{config.INDEX_LAYOUT}"
             chunks = chunk_document(doc)
-            old, new = old_ids[doc.source], {c.id for c in chunks}
-            unchanged = old_hash.get(doc.source) == doc_hash and old == new
+            old, new = usable[doc.source], {c.id for c in chunks}
+            unchanged = old_hash.get(doc.source) == doc_hash and old == new == all_ids[doc.source]
             plans.append(None if unchanged else _Plan(
                 doc=doc, doc_hash=doc_hash, chunks=chunks, existed=doc.source in old_hash,
                 fresh=[c for c in chunks if c.id not in old], kept=[c for c in chunks if c.id in old],
-                stale=sorted(old - new)))
+                stale=sorted(all_ids[doc.source] - new)))
         return plans
+
+    @property
+    def _vectors(self) -> str:
+        """The vector space this process's backend embeds into."""
+        from .embeddings import BACKENDS
+
+        return BACKENDS[self.backend]
+
+    def _vectors_of(self, meta: dict) -> str | None:
+        """The space a stored passage's vector is in; one written before passages said so is in the space the
+        index recorded."""
+        from .embeddings import built_vectors
+
+        return meta.get("vectors") or built_vectors(self.chunks.metadata or {})
 
     def _commit(self, plans: list[_Plan]) -> None:
         """Embed the new chunks of several documents in one batch (the encoder is fastest on full batches),
@@ -670,13 +699,16 @@ class Index:
         the stale chunks' removal. Reads serve only chunks of a record's version (`get_chunks`), so a crash at
         any point serves either the old version whole or the new one in part, never a passage whose text the
         record does not hold; the next ingest finishes what was left."""
+        if not self.count():
+            self._stamp()  # the backend is on record before the first vector is written
         fresh = [(c, p) for p in plans for c in p.fresh]
-        vectors = self.encoder.encode([c.search_text(p.doc.title) for c, p in fresh]) if fresh else []
+        embedded = self.encoder.encode([c.search_text(p.doc.title) for c, p in fresh]) if fresh else []
+        vectors = self._vectors
         for i in range(0, len(fresh), config.WRITE_BATCH):  # few large writes: each call has a fixed cost
             batch = fresh[i:i + config.WRITE_BATCH]
-            self.chunks.upsert(ids=[c.id for c, _ in batch], embeddings=np.asarray(vectors[i:i + config.WRITE_BATCH]),
+            self.chunks.upsert(ids=[c.id for c, _ in batch], embeddings=np.asarray(embedded[i:i + config.WRITE_BATCH]),
                                documents=[c.text for c, _ in batch],
-                               metadatas=[_chunk_metadata(c, p.doc, p.doc_hash) for c, p in batch])
+                               metadatas=[_chunk_metadata(c, p.doc, p.doc_hash, vectors) for c, p in batch])
         self.documents.upsert(  # the commit point: from here on the new version is the one served
             ids=[p.doc.source for p in plans],
             embeddings=[[1.0]] * len(plans),  # the documents collection is looked up by id, never by vector
@@ -687,7 +719,7 @@ class Index:
         kept = [(c, p) for p in plans for c in p.kept]
         if kept:  # same content: only the document version they point to moves on
             self.chunks.update(ids=[c.id for c, _ in kept],
-                               metadatas=[_chunk_metadata(c, p.doc, p.doc_hash) for c, p in kept])
+                               metadatas=[_chunk_metadata(c, p.doc, p.doc_hash, vectors) for c, p in kept])
         stale = [i for p in plans for i in p.stale]
         if stale:
             self.chunks.delete(ids=stale)

@@ -65,3 +65,36 @@ def test_an_index_of_the_older_per_tensor_int8_export_is_refused_with_a_rebuild(
     with pytest.raises(AssistantError, match="int8-per-tensor.*rebuild"):
         old.ask("How many registered offenders live in Oxfordshire?")
     assert any("int8-per-tensor" in p for p in old.index.check().problems)
+
+
+@pytest.mark.parametrize("backend", ["onnx-int8", "onnx"])
+def test_a_text_gets_the_same_vector_whatever_it_is_encoded_with(backend):
+    """int8 quantises a run's activations with one scale: in a batch, a passage's vector depended on its
+    neighbours (cosine down to 0.97), so answers depended on which question came first."""
+    encoder = load_encoder(backend=backend)
+    alone = [encoder.encode([t])[0] for t in TEXTS]
+    assert np.array_equal(encoder.encode(TEXTS), np.stack(alone))
+    assert np.array_equal(encoder.encode(TEXTS[::-1])[::-1], np.stack(alone))
+
+
+def test_passages_embedded_by_another_backend_are_found_and_embedded_again(tmp_path):
+    """A crash or a changed setting can leave some passages with another backend's vectors: each passage says
+    which vectors it holds, `check` counts the others, and the next ingest embeds exactly those again."""
+    source = EVAL_DOCS / "seed-oxfordshire-register.md"
+    built = Assistant.open(tmp_path / "ix", backend="onnx-int8")
+    built.ingest([source])
+    stored = built.index.chunks.get(include=["metadatas", "documents"])
+    assert {m["vectors"] for m in stored["metadatas"]} == {"int8-per-channel"}
+    wrong = stored["ids"][: len(stored["ids"]) // 2]
+    exact = load_encoder(backend="onnx")
+    titles = {i: m for i, m in zip(stored["ids"], stored["metadatas"], strict=True)}
+    built.index.chunks.update(ids=wrong, embeddings=exact.encode([stored["documents"][i] for i in range(len(wrong))]),
+                              metadatas=[{**titles[i], "vectors": "exact"} for i in wrong])
+    check = built.index.check()
+    assert any(f"{len(wrong)} passages hold other vectors" in p for p in check.problems), check.lines()
+    report = Assistant.open(tmp_path / "ix").ingest([source])
+    assert report.chunks_embedded == len(wrong)
+    assert built.index.check().ok
+    again = built.index.chunks.get(ids=wrong, include=["metadatas", "embeddings"])
+    assert {m["vectors"] for m in again["metadatas"]} == {"int8-per-channel"}
+    assert not np.allclose(again["embeddings"], exact.encode([stored["documents"][i] for i in range(len(wrong))]))

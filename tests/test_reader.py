@@ -26,12 +26,17 @@ def validation_assistant(tmp_path_factory) -> Assistant:
     return assistant
 
 
-def test_the_shipped_reader_loads_and_scores_in_one_batch():
+def test_the_shipped_reader_loads_and_scores_a_candidate_the_same_in_any_company():
+    """A candidate's score is the same alone, among others and in another order: int8 scaled each batch's
+    activations together, which moved a score by up to 1.8 with its neighbours."""
     reader = load_reader()
-    scores = reader.scores("How long do they have to tell the police after moving home?",
-                           ["They must tell the police within three days of moving home.\nWhat you must do",
-                            "The force charged 97 people in 2023/24.\nFigures"])
-    assert len(scores) == 2 and all(isinstance(s, float) for s in scores)
+    question = "How long do they have to tell the police after moving home?"
+    answer_, other = ("They must tell the police within three days of moving home.\nWhat you must do",
+                      "The force charged 97 people in 2023/24, the highest number in five years.\nFigures")
+    together = reader.scores(question, [answer_, other])
+    assert len(together) == 2 and all(isinstance(s, float) for s in together)
+    assert together == [reader.scores(question, [answer_])[0], reader.scores(question, [other])[0]]
+    assert reader.scores(question, [other, answer_]) == together[::-1]
 
 
 @pytest.mark.slow

@@ -168,6 +168,39 @@ def test_fuzz_loaders_load_or_explain(tmp_path_factory, data, suffix):
 
 # --- crashes -------------------------------------------------------------------------------------------
 
+def _slow_pdf(path: Path, pages: int) -> None:
+    """A small PDF that is slow to read: thousands of separately placed words (about 2 s a page here)."""
+    import random
+
+    from fpdf import FPDF
+
+    words = random.Random(1).choices(["register", "offender", "notify", "police", "address", "travel"], k=4000)
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=4)
+    for _ in range(pages):
+        pdf.add_page()
+        for i, word in enumerate(words):
+            pdf.text(6 * (i % 34), 2 + 2 * (i // 34 % 140), word[:4])
+    pdf.output(str(path))
+
+
+def test_a_file_not_read_within_its_budget_is_skipped_and_the_rest_is_indexed(tmp_path, monkeypatch):
+    """A PDF is read in a worker process that is stopped when the file's time budget runs out; the ingest
+    goes on with a fresh worker, so the PDF after it and the other files are indexed."""
+    from assistant import config
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    _slow_pdf(docs / "a-slow.pdf", pages=8)
+    shutil.copy(EVAL_DOCS / "wv-community-safety-partnership-report-2024.pdf", docs / "b-report.pdf")
+    shutil.copy(EVAL_DOCS / "seed-oxfordshire-register.md", docs / "c-register.md")
+    monkeypatch.setattr(config, "FILE_SECONDS", 4.0)
+    report = Assistant.open(tmp_path / "index").ingest([docs])
+    assert [(s.source, s.reason) for s in report.skipped] == [
+        ("a-slow.pdf", "not read within 4 s (a damaged or hostile file?); skipped")]
+    assert sorted(report.added) == ["b-report.pdf", "c-register.md"]
+
+
 def test_kill_during_ingest_then_ingest_again_leaves_every_document_once(tmp_path):
     docs = tmp_path / "docs"
     docs.mkdir()
@@ -235,6 +268,27 @@ def test_a_crash_between_passages_and_record_serves_nothing_broken_and_ingest_re
     assert reopened.index.check().ok
     assert "415" in Assistant.open(index, create=False).ask(
         "How many registered sex offenders lived in Testshire at 31 March 2024?").answer
+
+
+def test_the_same_questions_get_the_same_answers_in_any_order_and_any_process(eval_assistant):
+    """The developer questions asked forwards here, after whatever other tests asked, and backwards in a fresh
+    process: every answer is the same. Vectors cached from one question's candidates used to depend on the
+    batch they were encoded in, so order changed answers."""
+    import yaml
+
+    from .conftest import EVAL_CASES
+
+    questions = [c["question"] for c in yaml.safe_load(EVAL_CASES.read_text())["cases"]
+                 if not c.get("history") and c.get("kind") in ("fact", "wording", "duty", "abstain")][:25]
+    forwards = [eval_assistant.ask(q).to_dict() for q in questions]
+    script = ("import json, sys\nfrom assistant import Assistant\na = Assistant.open(sys.argv[1], create=False)\n"
+              "qs = json.loads(sys.stdin.read())\nprint(json.dumps([a.ask(q).to_dict() for q in qs[::-1]][::-1]))")
+    run = subprocess.run([sys.executable, "-c", script, str(eval_assistant.index.path)], input=json.dumps(questions),
+                         capture_output=True, text=True, env=ENV, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    backwards = json.loads(run.stdout)
+    keep = ("status", "answer", "citations")
+    assert [{k: a[k] for k in keep} for a in backwards] == [{k: a[k] for k in keep} for a in forwards]
 
 
 # --- a Chroma server that goes away and comes back -----------------------------------------------------
@@ -329,3 +383,69 @@ def test_sentence_splitting_is_linear_in_a_paragraph_s_length():
 
     text = "The register grew. it was said. " * 12_000  # 384 KB, one paragraph
     assert _finishes_within(20, lambda: split_units(text))
+
+
+# --- time grows with the input, never faster ------------------------------------------------------------
+
+# Pieces that the patterns work on: capitalised runs, lists with "and"/"or", stops before lower case, numbers,
+# dates, table bars, markdown marks, quotes, spaced letters and invisible characters.
+_PIECES = st.sampled_from(["Ashby", "Kerr", "O'Neill", "and", "or", ", ", ". ", ".", " it", "2,154", "31 March 2024",
+                           "2023/24", "|", " | ", "- ", "# ", "**", "\"", "said", "J. ", "S M I T H", "\u200b", "\n",
+                           "\n\n", "register", "Close", "Street", "aged 34", "PC", "St. ", "(", ")", ":", "?"])
+
+
+def _seconds(work) -> float:
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
+
+
+def _grows_linearly(make, small: int, times: int) -> tuple[float, float]:
+    """(seconds at `small` repeats, seconds at `times` x that); the larger run may cost `times` x 4 the smaller
+    (linear, with room for a noisy machine) plus a fixed 0.3 s, far below what a quadratic pattern costs."""
+    make(small)  # first calls compile patterns and warm caches
+    return _seconds(lambda: make(small)), _seconds(lambda: make(small * times))
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(_PIECES, min_size=3, max_size=30).map("".join))
+def test_fuzz_reading_and_chunking_a_document_take_time_linear_in_its_size(tmp_path_factory, fragment):
+    """Loading (markdown and plain text), chunking, and reading a document for private names, on a document of
+    a repeated hostile fragment: 16 times the size costs at most about 16 times the time."""
+    from assistant import chunking, redact
+
+    folder = tmp_path_factory.mktemp("fuzz")
+
+    def run(repeats: int) -> None:
+        text = "# Notice\n\n" + " ".join([fragment] * repeats)
+        for name in ("doc.md", "doc.txt"):
+            (folder / name).write_text(text, encoding="utf-8")
+            try:
+                doc = load_file(folder / name)
+            except LoadError:
+                continue
+            chunking.chunk_document(doc)
+            redact.private_names(doc.text)
+
+    small, large = _grows_linearly(run, max(1, 4_000 // len(fragment)), 16)
+    assert large <= 16 * 4 * small + 0.3, (fragment, small, large)
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(_PIECES, min_size=3, max_size=30).map("".join))
+def test_fuzz_the_guard_and_question_reading_take_time_linear_in_the_question(fragment):
+    """The guard's rules (with six turns of history) and the question parser, on a question of a repeated
+    hostile fragment: 8 times the length costs at most about 8 times the time."""
+    from assistant import config, guard, question
+
+    def run(repeats: int) -> None:
+        text = " ".join([fragment] * repeats)[:config.MAX_QUESTION_CHARS]
+        history = [{"role": "user" if i % 2 == 0 else "assistant", "content": text} for i in range(6)]
+        guard.check_rules(text, history)
+        question.periods(text)
+        question.figures(text)
+        question.proper_names(text)
+        question.resolve_follow_up(text, history)
+
+    small, large = _grows_linearly(run, max(1, 250 // len(fragment)), 8)
+    assert large <= 8 * 4 * small + 0.3, (fragment, small, large)
