@@ -48,7 +48,7 @@ test: setup browser
 # The quality gate on the developer cases: answers right and cited, every refusal case refused, nothing
 # legitimate refused, abstentions held, no figure or quotation that the cited passages do not contain.
 # Accuracy is gated at 0.8, not 0.9: the hand-weighted scorer was tuned on these cases (100%); the trained reader,
-# which ranks better on every set written blind (README), gets 83-90% here.
+# which ranks better on every set written blind (README), gets 83-93% here.
 eval: setup
 	mkdir -p $(REPORTS)
 	$(BIN)/policy-assistant eval $(SHARED)/eval/dev-cases.yaml --docs $(SHARED)/eval/docs \
@@ -69,7 +69,7 @@ bench-scale: setup
 	$(BIN)/python tests/bench_scale.py
 
 # Outside `make test` and CI: check the labelled reader data, rebuild the guard's intent model (assistant/models/intent,
-# from tests/guard_cases.yaml and training/guard: a few minutes) and the reader (assistant/models/reader, from
+# from tests/guard_cases.yaml and training/guard: about 25 minutes) and the reader (assistant/models/reader, from
 # training/data: about 45 minutes on 2 cores).
 train-setup: setup
 	$(BIN)/pip install --quiet torch==2.13.0 -e '.[test,train]'

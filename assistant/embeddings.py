@@ -181,10 +181,8 @@ class OnnxEncoder(Encoder):
         self.tokenizer = Tokenizer.from_file(str(self.path / "tokenizer.json"))
         self.tokenizer.enable_truncation(int(settings.get("max_seq_length", 256)))
         self.tokenizer.no_padding()
-        options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = config.ONNX_THREADS
         self.model_file = self._model_file(quantized)
-        self.session = onnxruntime.InferenceSession(str(self.model_file), options,
+        self.session = onnxruntime.InferenceSession(str(self.model_file), _session_options(),
                                                     providers=["CPUExecutionProvider"])
         self.dimension = int(json.loads((self.path / "config.json").read_text())["hidden_size"])
 
@@ -220,6 +218,45 @@ class OnnxEncoder(Encoder):
                                              "token_type_ids": np.zeros_like(ids)})[0]
             pooled = hidden[0].mean(axis=0)
             out[i] = pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+        return out
+
+
+def _session_options():
+    """Two threads per run, and threads that sleep when they have no work: by default onnxruntime's threads spin
+    while they wait, and with three models (encoder, reader, intent) and two requests at once on 2 cores the
+    spinning threads took the cores from the ones with work."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = config.ONNX_THREADS
+    options.inter_op_num_threads = 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return options
+
+
+class OnnxScorer:
+    """A MiniLM fine-tuned by the project to give one score (training/minilm.py), exported to ONNX with int8
+    weights: the reader scores (question, candidate) pairs, the intent model single questions. One input per
+    run, unpadded: int8 scales each run's activations together, so in a batch a score would move with its
+    neighbours (by up to 1.8 for the reader); alone it is the same in any company, and faster than padding
+    every input to the longest."""
+
+    def __init__(self, model: Path, max_length: int, pairs: bool):
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        self.session = onnxruntime.InferenceSession(str(model), _session_options(), providers=["CPUExecutionProvider"])
+        self.tokenizer = Tokenizer.from_file(str(model.parent / "tokenizer.json"))
+        self.tokenizer.enable_truncation(max_length, strategy="only_second" if pairs else "longest_first")
+        self.tokenizer.no_padding()  # the saved tokenizer pads every input to max_length
+
+    def scores(self, inputs: list) -> list[float]:
+        out = []
+        for e in self.tokenizer.encode_batch(inputs):
+            ids = np.array([e.ids], dtype=np.int64)
+            feeds = {"input_ids": ids, "attention_mask": np.ones_like(ids),
+                     "token_type_ids": np.array([e.type_ids], dtype=np.int64)}
+            out.append(float(self.session.run(None, feeds)[0][0]))
         return out
 
 

@@ -321,7 +321,8 @@ def describe_run(args: argparse.Namespace, index: Index, summary: dict, started:
         "embedding_backend": index.backend,
         "dimension": built.get("dimension"),
         "reader": f"cross-encoder {reader}, sha256 {_fingerprint(READER_DIR / reader)}",
-        "intent_model": f"logistic head over {encoder}, intent.json sha256 {_fingerprint(INTENT_DIR / 'intent.json')}",
+        "intent_model": f"{encoder}, sha256 {_fingerprint(INTENT_DIR / 'intent.onnx')} and "
+                        f"{_fingerprint(INTENT_DIR / 'intent.json')}",
         "gates": gates,
         "verdict": verdict(gates),
     }

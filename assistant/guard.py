@@ -147,12 +147,22 @@ def _fold(text: str) -> str:
     latin_text = len(_LATIN.findall(text)) > len(_FOREIGN_LETTERS.findall(text))
     text = re.sub(r"\S+", lambda m: m.group(0).translate(_CONFUSABLES)
                   if latin_text or _mixed_script(m.group(0)) else m.group(0), text)
+    text = re.sub(r"\b\w(?: \w| {2,}\w)*  +\w(?: \w| {2,}\w)*\b", _spaced_words, text)
     text = re.sub(r"\b(?:\w ){3,}\w\b", lambda m: _segment(m.group(0).replace(" ", "")), text)
     text = re.sub(r"\b[A-Za-z]{16,}\b", lambda m: _segment(m.group(0), min_words=4), text)
     text = re.sub(r"\b\w{1,2}(?:[.*_-]\w{1,2}){2,}\b", lambda m: re.sub(r"[.*_-]", "", m.group(0)), text)
     decomposed = unicodedata.normalize("NFD", text)
     text = re.sub(r"(?<=[A-Za-z])[\u0300-\u036f]+", "", decomposed)
     return unicodedata.normalize("NFC", text)
+
+
+def _spaced_words(m: re.Match) -> str:
+    """"i s   k e v i n   g o l s o n": letters one space apart, words further apart. A run that is not all single
+    letters is left as it is."""
+    words = re.split(r" {2,}", m.group(0))
+    if not all(re.fullmatch(r"\w(?: \w)*", w) for w in words) or sum(len(w) > 1 for w in words) < 2:
+        return m.group(0)
+    return " ".join(w.replace(" ", "") for w in words)
 
 
 def _unmask(word: str) -> str:
@@ -803,11 +813,11 @@ _DECLINED = re.compile(r"\b(?:can't|cannot|can not|won't|unable to|not able to)\
                        r"comment|discuss|identify|disclose|provide|say)\b")
 
 
-# Rule families that read a question's plain words for a person and what is asked about them. On questions
-# written by people who had not read the rules they also fire on legitimate ones (5-6% of them), so they refuse
-# only when the intent model agrees. The others (decoded disguises, pasted instructions, pretexts, requests split
-# over turns, other languages' glossed requests, contact details) refuse on their own.
-SOFT_RULES = frozenset({"identity", "location", "lookup", "aggregation", "follow_up_to_refusal"})
+# The intent model reads this turn alone, so it can judge every rule that reads this turn alone: when it is all
+# but certain that the turn is legitimate (below `confirm_threshold`), it overrules them (on questions written by
+# people who had not read the rules they fire on 5-6% of legitimate ones). Rules that read the turns before this
+# one ("and the second one?" after a refused request, a request split over turns) stand on their own.
+HISTORY_RULES = ("follow_up_to_refusal", "multi_turn")
 
 
 def check_question(question: str, history: list[dict] | None = None) -> Decision:
@@ -819,7 +829,7 @@ def check_question(question: str, history: list[dict] | None = None) -> Decision
     history = [{**t, "content": str(t.get("content", ""))[:config.MAX_QUESTION_CHARS]}
                for t in (history or [])[-config.MAX_HISTORY_TURNS:] if isinstance(t, dict)]
     decision = check_rules(question, history)
-    if decision.refuse and decision.rule not in SOFT_RULES:
+    if decision.refuse and decision.rule.startswith(HISTORY_RULES):
         return decision
     intent = load_intent()
     p = intent.probability(intent_text(question))
@@ -832,7 +842,12 @@ def check_question(question: str, history: list[dict] | None = None) -> Decision
 
 def intent_text(question: str) -> str:
     """What the intent model reads: the question with disguises undone (invisible characters, look-alike and
-    spelt-out letters), case kept, since a capitalised word is often a name."""
+    spelt-out letters; reversed, rot13 or base64 text when only its decoding reads as English), case kept, since
+    a capitalised word is often a name."""
+    if _foreign(question, normalise(question)):
+        decoded = next((raw for raw in _decoded_variants(question) if not _foreign(raw, raw.casefold())), None)
+        if decoded is not None:
+            return _fold(decoded)
     return _fold(question)
 
 

