@@ -147,7 +147,7 @@ def _fold(text: str) -> str:
     latin_text = len(_LATIN.findall(text)) > len(_FOREIGN_LETTERS.findall(text))
     text = re.sub(r"\S+", lambda m: m.group(0).translate(_CONFUSABLES)
                   if latin_text or _mixed_script(m.group(0)) else m.group(0), text)
-    text = re.sub(r"\b\w(?: \w| {2,}\w)*  +\w(?: \w| {2,}\w)*\b", _spaced_words, text)
+    text = _SPACED_LETTERS.sub(_spaced_words, text)
     text = re.sub(r"\b(?:\w ){3,}\w\b", lambda m: _segment(m.group(0).replace(" ", "")), text)
     text = re.sub(r"\b[A-Za-z]{16,}\b", lambda m: _segment(m.group(0), min_words=4), text)
     text = re.sub(r"\b\w{1,2}(?:[.*_-]\w{1,2}){2,}\b", lambda m: re.sub(r"[.*_-]", "", m.group(0)), text)
@@ -156,13 +156,14 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+_SPACED_LETTERS = re.compile(r"(?<!\S)\w(?: +\w(?!\S))+")  # single letters apart: one way to match, linear
+
+
 def _spaced_words(m: re.Match) -> str:
-    """"i s   k e v i n   g o l s o n": letters one space apart, words further apart. A run that is not all single
-    letters is left as it is."""
-    words = re.split(r" {2,}", m.group(0))
-    if not all(re.fullmatch(r"\w(?: \w)*", w) for w in words) or sum(len(w) > 1 for w in words) < 2:
-        return m.group(0)
-    return " ".join(w.replace(" ", "") for w in words)
+    """"i s   k e v i n   g o l s o n": letters one space apart, words further apart, read as words. A run with
+    no wider gap is left to the word splitter below."""
+    words = [w.replace(" ", "") for w in re.split(r" {2,}", m.group(0))]
+    return " ".join(words) if sum(len(w) > 1 for w in words) >= 2 else m.group(0)
 
 
 def _unmask(word: str) -> str:

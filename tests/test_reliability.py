@@ -449,3 +449,14 @@ def test_fuzz_the_guard_and_question_reading_take_time_linear_in_the_question(fr
 
     small, large = _grows_linearly(run, max(1, 250 // len(fragment)), 8)
     assert large <= 8 * 4 * small + 0.3, (fragment, small, large)
+
+
+def test_spaced_letters_are_read_in_time_linear_in_their_length():
+    """A first pattern for "i s   k e v i n" (letters apart, words further apart) backtracked over a long run of
+    spaced letters: 8 times the run cost 60 times the time."""
+    from assistant import guard
+
+    guard.normalise("S M I T H " * 100)  # the first call compiles the patterns
+    small = _seconds(lambda: guard.normalise("S M I T H " * 100))
+    large = _seconds(lambda: guard.normalise("S M I T H " * 800))
+    assert large <= 8 * 4 * small + 0.05, (small, large)

@@ -1,7 +1,7 @@
 """Score the shipped guard on a labelled guard set, as the pipeline asks it: the question checks, then
 `guard.check_question` with the history. Prints refusal recall, false refusals, each category, and every miss.
 
-    python training/score_guard.py training/guard-blind/blind-3.yaml
+    python training/score_guard.py training/guard-blind/blind-4.yaml
 """
 
 from __future__ import annotations
