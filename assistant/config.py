@@ -64,12 +64,11 @@ MODEL_CACHE = Path(os.environ.get("POLICY_ASSISTANT_MODEL_CACHE", Path.home() / 
 # --- index ---------------------------------------------------------------------------------------------
 CHUNKS_COLLECTION = "chunks"
 # Bumped when chunk or document metadata changes shape: the next ingest rewrites it (vectors are kept).
-INDEX_LAYOUT = "v4"
+INDEX_LAYOUT = "v5"  # v5: each passage names the vectors it holds
 DOCUMENTS_COLLECTION = "documents"
 WRITE_BATCH = 256
 PLAN_BATCH = 32  # documents whose stored state is looked up together during ingest
-EMBED_GROUP = 2048  # new chunks gathered across documents before one encode and one write: bounded memory,
-# and sorted by length within it (512 padded enough to cost 9% of the encoder's rate, 2048 costs 2.5%)
+EMBED_GROUP = 2048  # new chunks gathered across documents before one encode and one write: bounded memory, few writes
 READ_PAGE = 1_000  # records per read of a whole collection: larger pages cost Chroma far more memory
 
 TOKENIZER_VERSION = "t2"  # bumped when lexical tokenisation changes: saved BM25 indexes are then rebuilt

@@ -694,11 +694,11 @@ class Index:
         return meta.get("vectors") or built_vectors(self.chunks.metadata or {})
 
     def _commit(self, plans: list[_Plan]) -> None:
-        """Embed the new chunks of several documents in one batch (the encoder is fastest on full batches),
-        then write: new chunks, then the documents' records, then the kept chunks' move to the new version and
-        the stale chunks' removal. Reads serve only chunks of a record's version (`get_chunks`), so a crash at
-        any point serves either the old version whole or the new one in part, never a passage whose text the
-        record does not hold; the next ingest finishes what was left."""
+        """Embed the new chunks of several documents, then write, in few large calls: new chunks, then the
+        documents' records, then the kept chunks' move to the new version and the stale chunks' removal. Reads
+        serve only chunks of a record's version (`get_chunks`), so a crash at any point serves either the old
+        version whole or the new one in part, never a passage whose text the record does not hold; the next
+        ingest finishes what was left."""
         if not self.count():
             self._stamp()  # the backend is on record before the first vector is written
         fresh = [(c, p) for p in plans for c in p.fresh]
