@@ -134,9 +134,13 @@ class _Fenced:
         return self
 
     def __exit__(self, *_) -> None:
+        self._stop()
+
+    def _stop(self) -> None:
         if self.pool is not None:
             self.pool.terminate()
             self.pool.join()
+            self.pool = None
 
     def load(self, file: Path, source: str) -> Document:
         try:
@@ -152,9 +156,7 @@ class _Fenced:
         try:
             return job.get(timeout=config.FILE_SECONDS)
         except multiprocessing.TimeoutError:
-            self.pool.terminate()
-            self.pool.join()
-            self.pool = None
+            self._stop()
             raise LoadError(f"not read within {config.FILE_SECONDS:g} s (a damaged or hostile file?); "
                             "skipped") from None
 
