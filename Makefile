@@ -78,6 +78,7 @@ train: train-setup
 	$(BIN)/python training/check_data.py training/data/*/ training/fresh/*/ training/fresh-2/*/
 	$(BIN)/python training/train_guard.py
 	$(BIN)/python training/train_reader.py
+	$(BIN)/python training/train_answerable.py
 
 # A baseline commit (training/report.py: BASELINE) and this tree side by side, through `Assistant.ask`, on the
 # validation and blind test splits of training/data and on every held-out case set.

@@ -7,9 +7,10 @@ paraphrased, so no figure or wording can appear that the documents do not hold.
 Choosing is the work. Every sentence of the best passages is scored for how much of the question it covers
 (the hybrid score: weighted word coverage and sentence similarity) and checked for whether it can be the
 answer at all (a "how many" question answered without a count, a 2019 question answered with an undated
-figure, a question about one area answered from a document about another). When no candidate is left, or the
-best covers too little, the answer is `no_answer`, never a guess. Otherwise the trained reader (`reader.py`)
-reads the question with each candidate, and its score beside the hybrid's ranks them.
+figure, a question about one area answered from a document about another). The trained reader (`reader.py`)
+reads the question with each candidate left, and its score beside the hybrid's ranks them. Whether the best
+answers at all is a learned decision of its own (`reader.Answerability`); when it does not, or no candidate is
+left, the answer is `no_answer`, never a guess.
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ import datetime as dt
 import math
 import re
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 
 from . import config
 from .chunking import split_units
 from .index import Index, LexicalIndex, normalise_for_search, tokenize
 from .question import Question, figures, overlaps, period_spans, periods
-from .reader import load_reader
+from .reader import load_answerability, load_reader
 from .retrieval import Hit
 
 DOC_TYPE_LABELS = {
@@ -33,11 +35,9 @@ DOC_TYPE_LABELS = {
 NO_ANSWER_TEXT = ("The documents I can search don't answer this. Rather than guess, I'd suggest checking the "
                   "publisher's website or asking them directly.")
 # The hybrid score is word coverage (0..1, plus small nudges) + SEMANTIC_WEIGHT x sentence similarity +
-# HEADING_WEIGHT x similarity of the section's heading; the trained reader weighs it beside its own score.
-# Thresholds and weights were set on ../shared/eval/dev-cases.yaml, tests/corpus_cases.yaml and the held-out
-# sets in tests/holdout/ together; a learned answerability decision measured worse (models/reader/MODEL_CARD.md).
-MIN_SCORE = 0.45
-MIN_TYPED_SCORE = 0.45
+# HEADING_WEIGHT x similarity of the section's heading; the trained reader weighs it beside its own score, and
+# the answerability decision reads it. The weights were set on ../shared/eval/dev-cases.yaml,
+# tests/corpus_cases.yaml and the held-out sets in tests/holdout/ together.
 RERANK = 12  # candidates re-scored by sentence similarity and read by the reader
 SEMANTIC_WEIGHT = 0.6
 HEADING_WEIGHT = 0.3
@@ -99,6 +99,8 @@ class Unit:
     header_start: int | None = None
     score: float = 0.0  # the hybrid score
     rank: float = 0.0  # the trained reader's, 0 to 1, which orders the candidates
+    logit: float = 0.0  # the reader model's own score, before the hybrid's is added
+    similarity: float = 0.0  # of the question and the sentence, part of the hybrid score
     checked: bool = True  # passes the hard checks (a count of the right thing, for the right period and place)
 
     @property
@@ -114,20 +116,69 @@ def no_answer(question: str) -> Answer:
 
 def compose(index: Index, q: Question, hits: list[Hit], lexical: LexicalIndex) -> Answer:
     """`lexical` is the index's current BM25: its IDF weighs the question's words by how rare they are. The
-    hybrid score decides whether any candidate answers; the trained reader (`reader.py`) then reads the
-    question with each, and its score beside the hybrid's (weight chosen on validation) ranks them."""
-    ranked = candidates(index, q, hits, lexical)
-    # A figure question whose candidates survived the hard checks (a count of the right thing, for the right
-    # period and place) needs less similarity to be trusted than an open question.
-    threshold = MIN_TYPED_SCORE if q.wants in ("count", "rate", "duration") else MIN_SCORE
-    if not ranked or ranked[0].score < threshold:
+    trained reader orders the candidates; the learned answerability decision (`reader.Answerability`) says
+    whether the best of them answers the question at all."""
+    ranked = read(index, q, hits, lexical)
+    if not ranked or not load_answerability().answers(answerability_features(q, ranked, index, lexical)):
         return no_answer(q.text)
+    return _render(index, q, _choose(q, ranked))
+
+
+def read(index: Index, q: Question, hits: list[Hit], lexical: LexicalIndex) -> list[Unit]:
+    """The candidates that pass the hard checks, ordered by the trained reader (`reader.py`): its score beside
+    the hybrid's, with the weight chosen on validation."""
+    ranked = candidates(index, q, hits, lexical)
+    if not ranked:
+        return []
     reader = load_reader()
     for u, m in zip(ranked, reader.scores(q.resolved, [reader_passage(u) for u in ranked]), strict=True):
+        u.logit = m
         # on one scale, 0 to 1, for the citations; how close a runner-up must be stays the hybrid's judgement
         u.rank = 1.0 / (1.0 + math.exp(-max(min(m + reader.hybrid_weight * u.score, 50.0), -50.0)))
     ranked.sort(key=lambda u: u.rank, reverse=True)
-    return _render(index, q, _choose(q, ranked))
+    return ranked
+
+
+def answerability_features(q: Question, ranked: list[Unit], index: Index, lexical: LexicalIndex) -> dict[str, float]:
+    """What the answerability decision reads about the reader's best candidate: how sure the reader is and by
+    how much it prefers it, and whether the question's own words (beyond "how many", places and dates, which the
+    hard checks already compare) are in the sentence, its passage or at least its document. A near miss ("how
+    many of them are women?" where only the total is published) is answered by a sentence that covers
+    everything but the one word that matters."""
+    best = ranked[0]
+    chunk = best.chunk
+    own = set(_stems(" ".join((best.text, best.header, chunk.context, " ".join(chunk.headings[-1:])))))
+    passage = own | set(_stems(" ".join((chunk.text, " ".join(chunk.headings), chunk.title))))
+    document = passage | _stem_set(index.document_text(chunk.source, chunk.doc_hash))
+    terms = {t: w for t, w in _weighted_terms(q, lexical.idf).items() if t not in _COUNTING and not t.isdigit()}
+    total = sum(terms.values())
+
+    def covered(words: set[str]) -> float:
+        return sum(w for t, w in terms.items() if t in words) / total if total else 1.0
+
+    rarest = math.log(1 + (len(lexical.ids) + 0.5) / 0.5)  # the IDF of a word no passage has
+    absent = [lexical.idf.get(t, rarest) / rarest for t in terms if t not in document]
+    narrowing = _narrowing_terms(q)
+    second = ranked[1].logit if len(ranked) > 1 else best.logit - 5.0
+    return {
+        "reader": best.logit,
+        "reader_margin": min(best.logit - second, 5.0),
+        "hybrid": best.score,
+        "hybrid_best": max(u.score for u in ranked),
+        "similarity": best.similarity,
+        "candidates": math.log1p(len(ranked)),
+        "covered_sentence": covered(own),
+        "covered_passage": covered(passage),
+        "covered_document": covered(document),
+        "rarest_absent": max(absent, default=0.0),
+        "words_absent": float(min(len(absent), 3)),
+        "words_unknown": float(min(sum(t not in lexical.idf for t in terms), 3)),
+        "narrowed": float(not narrowing or _narrowed(narrowing, best)),
+        "follow_up": float(q.resolved != q.text),
+        "period": float(bool(q.periods)),
+        "place": float(bool(q.places)),
+        **{f"wants_{kind}": float(q.wants == kind) for kind in ("count", "rate", "duration", "wording", "open")},
+    }
 
 
 def candidates(index: Index, q: Question, hits: list[Hit], lexical: LexicalIndex, limit: int = RERANK,
@@ -171,7 +222,8 @@ def _add_semantic_score(index: Index, q: Question, units: list[Unit]) -> None:
     by_heading = dict(zip(headings, vectors[len(units):], strict=True))
     for u, vector in zip(units, vectors[:len(units)], strict=True):
         heading = by_heading[_section_name(u)]
-        u.score += SEMANTIC_WEIGHT * float(question @ vector) + HEADING_WEIGHT * float(whole @ heading)
+        u.similarity = float(question @ vector)
+        u.score += SEMANTIC_WEIGHT * u.similarity + HEADING_WEIGHT * float(whole @ heading)
 
 
 def reader_passage(u: Unit) -> str:
@@ -222,6 +274,12 @@ def _units(index: Index, hit: Hit, whole_paragraphs: bool = False) -> list[Unit]
 
 def _stems(text: str) -> list[str]:
     return list(dict.fromkeys(tokenize(text)))
+
+
+@lru_cache(maxsize=64)
+def _stem_set(text: str) -> frozenset[str]:
+    """A document's words, once per document text: the answerability decision asks which it lacks."""
+    return frozenset(tokenize(text))
 
 
 def _weighted_terms(q: Question, idf: dict[str, float]) -> dict[str, float]:

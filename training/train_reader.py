@@ -11,11 +11,9 @@
    answer against its hardest wrong candidates, softmax cross-entropy over the group.
 3. Export to ONNX, int8 weights per channel; from here on only the exported model is used.
 4. On validation only: the weight of the hand-weighted hybrid score beside the model's. The test split is
-   reported, never tuned on. The answerer keeps its hand-set threshold for whether to answer at all: a learned
-   answerability decision (logistic regression over the best candidates' scores and the question's kind, target
-   "the first candidate is an answer") was fitted on validation and, at any threshold that held as many
-   abstentions as the hand-set one, answered fewer blind questions rightly; rewarding held abstentions as much
-   as right answers made it abstain on nearly everything.
+   reported, never tuned on. Whether to answer at all is a decision of its own, fitted after this one
+   (`train_answerable.py`): the listwise loss teaches which of a question's candidates is the answer, not
+   whether there is one.
 
     python training/train_reader.py                      # the shipped model (make train)
     python training/train_reader.py --fraction 0.25 --out /tmp/reader-25   # a point of the learning curve
@@ -237,13 +235,6 @@ def best_of(r: dict, weight: float | None) -> dict | None:
     return max(listed, key=lambda p: p[0] + weight * p[1]["hand"])[1]
 
 
-def answers(r: dict) -> bool:
-    """Whether the answerer answers at all: its hand-set threshold on the hybrid's best (the reader does not
-    decide this; a learned decision measured worse, see the module docstring)."""
-    listed = shortlist(r)
-    return bool(listed) and listed[0][1]["hand"] >= answer.MIN_SCORE
-
-
 def fit_weight(rows: list[dict]) -> float:
     """The hybrid's weight beside the model's score, chosen on validation by how often the first candidate is
     an answer (the smallest among equals)."""
@@ -253,25 +244,21 @@ def fit_weight(rows: list[dict]) -> float:
 
 
 def measures(rows: list[dict], weight: float | None) -> dict:
+    """How the candidates are ranked. Whether to answer at all is the answerability decision's
+    (`train_answerable.py`), measured with the whole answerer by `training/report.py`."""
     answerable = [r for r in rows if r["answerable"]]
-    unanswerable = [r for r in rows if not r["answerable"]]
     kinds = sorted({r["kind"] for r in answerable})
 
     def first_right(r):
         best = best_of(r, weight)
         return bool(best and best["label"])
 
-    def right(r):
-        return answers(r) and first_right(r)
-
     return {
         "questions": len(rows),
-        "right_and_cited": round(sum(map(right, answerable)) / max(len(answerable), 1), 3),
         "top1_right": round(sum(map(first_right, answerable)) / max(len(answerable), 1), 3),
         "answer_in_candidates": round(sum(any(u["label"] for _, u in shortlist(r)) for r in answerable)
                                       / max(len(answerable), 1), 3),
-        "abstentions_held": round(sum(not answers(r) for r in unanswerable) / max(len(unanswerable), 1), 3),
-        "by_kind": {k: round(sum(right(r) for r in answerable if r["kind"] == k)
+        "by_kind": {k: round(sum(first_right(r) for r in answerable if r["kind"] == k)
                              / max(1, sum(r["kind"] == k for r in answerable)), 3) for k in kinds},
     }
 
@@ -304,20 +291,19 @@ def _card(metrics: dict, weight: float, counts: dict, fraction: float) -> str:
         f"  max length {config.READER_MAX_LENGTH} word pieces; fraction {fraction} of the training questions.",
         "- **Export**: ONNX opset 17, int8 weights per channel (onnxruntime `quantize_dynamic`).",
         f"- **In the answerer**: the {answer.RERANK} best candidates that pass the hard checks are ranked by",
-        f"  model score + {weight} x hybrid score; whether to answer at all stays the",
-        "  hand-set threshold on the hybrid score (a learned answerability decision measured worse).",
+        f"  model score + {weight} x hybrid score; whether to answer at all is the answerability decision",
+        "  (`answerable.json`, `answers.onnx`: `training/train_answerable.py`).",
         f"- **Built** from commit {revision}: `make train` (training about {TRAINING_MINUTES} minutes on 2 cores;",
         "  `--refit` re-measures an exported model without training it).",
         "",
         "## Measures (int8 model, the answerer's own candidates; the test split is blind)",
         "",
-        "| split | ranker | right and cited | first candidate right | answer among candidates | abstentions held |",
-        "|---|---|---|---|---|---|",
+        "| split | ranker | first candidate right | answer among candidates |",
+        "|---|---|---|---|",
     ]
     for split, by in metrics.items():
         for name, m in by.items():
-            lines.append(f"| {split} | {name} | {m['right_and_cited']:.0%} | {m['top1_right']:.0%} | "
-                         f"{m['answer_in_candidates']:.0%} | {m['abstentions_held']:.0%} |")
+            lines.append(f"| {split} | {name} | {m['top1_right']:.0%} | {m['answer_in_candidates']:.0%} |")
     lines += ["", "\"Own force's documents\": a question that names no place is judged among its own force's",
               "candidates only (in the fourteen-force index another force's answer to a general question counts",
               "as wrong, though it may say the same). Per kind of question: metrics.json. End to end:",
