@@ -16,9 +16,9 @@ sys.path.insert(0, str(ROOT / "training"))
 from check_data import is_answer, load_jurisdiction  # noqa: E402
 
 VALIDATION = ROOT / "training" / "data" / "corrowmere"  # a validation jurisdiction: never trained on
-# On it the learned decision holds 16 of 36 abstentions and answers 139 of 187 rightly; the hand-set threshold
-# on the hybrid score that it replaced held 8 (the answerability decision was fitted on validation).
-HELD_FLOOR, RIGHT_FLOOR = 0.35, 0.68
+# On it the learned decision holds 14 of 36 abstentions and answers 140 of 187 rightly; the hand-set threshold
+# on the hybrid score that it replaced held 10 and answered 141 (the decision was fitted on validation).
+HELD_FLOOR, RIGHT_FLOOR = 0.33, 0.7
 
 
 @pytest.fixture(scope="module")

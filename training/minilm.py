@@ -1,14 +1,19 @@
 """What the project's two trained MiniLM models share: the bundled all-MiniLM-L6-v2 with a head on its mean-pooled
 tokens, its tokenizer, and the export to ONNX with int8 weights that `assistant/` runs.
 
-- the reader (`train_reader.py`) scores a (question, candidate) pair;
-- the intent model's wording head (`train_guard.py`) scores one question.
+- the reader (`train_reader.py`) scores a (question, candidate) pair, trained listwise;
+- the intent model's wording head (`train_guard.py`) scores one question, trained as a classifier.
 """
 
 from __future__ import annotations
 
+import math
+import random
 import shutil
 from pathlib import Path
+
+LEARNING_RATE = 5e-5
+HEAD_LEARNING_RATE = 1e-3
 
 
 def scorer():
@@ -32,6 +37,43 @@ def scorer():
             return self.head(pooled).squeeze(-1)
 
     return MeanPooledScorer()
+
+
+def classifier(inputs: list, labels, *, pairs: bool, max_length: int, seed: int, epochs: int, batch: int, log):
+    """The bundled MiniLM with a head on its mean-pooled tokens, fine-tuned as a binary classifier of texts (or
+    pairs) with binary cross-entropy; the word-piece table stays frozen (it keeps the words training never uses)."""
+    import torch
+
+    torch.manual_seed(seed)
+    torch.set_num_threads(2)
+    tok = tokenizer(max_length, pairs=pairs)
+    model = scorer()
+    model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
+    steps = epochs * math.ceil(len(inputs) / batch)
+    encoder = [p for n, p in model.named_parameters() if p.requires_grad and not n.startswith("head")]
+    optimiser = torch.optim.AdamW([{"params": encoder, "lr": LEARNING_RATE},
+                                   {"params": model.head.parameters(), "lr": HEAD_LEARNING_RATE}], weight_decay=0.01)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimiser, lambda s: min(1.0, (s + 1) / max(1, 0.05 * steps)) * max(0.0, (steps - s) / steps))
+    rng, order, step = random.Random(seed), list(range(len(inputs))), 0
+    model.train()
+    for epoch in range(epochs):
+        rng.shuffle(order)
+        for b in range(0, len(order), batch):
+            chosen = order[b:b + batch]
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(
+                model(**feeds(tok, [inputs[i] for i in chosen])),
+                torch.tensor([float(labels[i]) for i in chosen], dtype=torch.float32))
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimiser.step()
+            schedule.step()
+            optimiser.zero_grad()
+            step += 1
+            if step % 100 == 0:
+                log(f"  epoch {epoch + 1} step {step}/{steps} loss {float(loss):.3f}")
+    model.eval()
+    return model
 
 
 def tokenizer(max_length: int, pairs: bool):

