@@ -304,8 +304,8 @@ def _fingerprint(path: Path) -> str:
 
 def describe_run(args: argparse.Namespace, index: Index, summary: dict, started: datetime) -> dict:
     """When, which code, which models, which data and which gates: what an evaluator needs to trust a report or
-    to compare two. The trained reader and intent model carry no version of their own (`make train` rebuilds
-    them without changing the package's), so they are named by a hash of their files."""
+    to compare two. The trained reader, answerability decision and intent model carry no version of their own
+    (`make train` rebuilds them without changing the package's), so they are named by a hash of their files."""
     built = index.chunks.metadata or {}
     reader = json.loads((READER_DIR / "reader.json").read_text())["model"]
     encoder = json.loads((INTENT_DIR / "intent.json").read_text())["encoder"]
@@ -320,7 +320,8 @@ def describe_run(args: argparse.Namespace, index: Index, summary: dict, started:
         "embedding_model": built.get("embedding_model") or index.model_name,
         "embedding_backend": index.backend,
         "dimension": built.get("dimension"),
-        "reader": f"cross-encoder {reader}, sha256 {_fingerprint(READER_DIR / reader)}",
+        "reader": f"cross-encoder {reader}, sha256 {_fingerprint(READER_DIR / reader)}; answerability decision, "
+                  f"sha256 {_fingerprint(READER_DIR / 'answerable.json')}",
         "intent_model": f"{encoder}, sha256 {_fingerprint(INTENT_DIR / 'intent.onnx')} and "
                         f"{_fingerprint(INTENT_DIR / 'intent.json')}",
         "gates": gates,
