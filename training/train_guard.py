@@ -88,6 +88,7 @@ class _Legitimate:
     question: str
     history: list
     split: str  # the reader data's split (train, validation, test), or "held-out" for the held-out case sets
+    kind: str  # fact, duty, sensitive, ... as the reader data and the case sets label it
 
 
 @lru_cache(maxsize=1)
@@ -98,10 +99,10 @@ def legitimate_questions() -> tuple[_Legitimate, ...]:
 
     split_of = {slug: split for split, slugs in yaml.safe_load((ROOT / "training" / "splits.yaml").read_text()).items()
                 for slug in slugs}
-    out = [_Legitimate(q.question, q.history, split_of[folder.name])
+    out = [_Legitimate(q.question, q.history, split_of[folder.name], q.kind)
            for folder in sorted((ROOT / "training" / "data").iterdir()) for q in load_jurisdiction(folder).questions]
     for cases in sorted((ROOT / "tests" / "holdout").glob("*/cases.yaml")):
-        out += [_Legitimate(c["question"], c.get("history") or [], "held-out")
+        out += [_Legitimate(c["question"], c.get("history") or [], "held-out", c["kind"])
                 for c in yaml.safe_load(cases.read_text())["cases"] if c["kind"] != "refuse"]
     return tuple(out)
 
@@ -113,12 +114,8 @@ def reader_training_questions() -> list[dict]:
     ("which streets in X have sex offenders living on them"), and so are its duty questions: 300 of them, all
     about "a registered sex offender", taught the model that duty wording is legitimate whoever it is about
     ("does Orla Penhallow have to tell the police when she goes abroad" fell from 0.87 to 0.50)."""
-    from check_data import load_jurisdiction
-
-    train = yaml.safe_load((ROOT / "training" / "splits.yaml").read_text())["train"]
     return [{"question": q.question, "history": q.history, "label": "answer", "category": "reader data"}
-            for slug in train for q in load_jurisdiction(ROOT / "training" / "data" / slug).questions
-            if q.kind not in ("sensitive", "duty")]
+            for q in legitimate_questions() if q.split == "train" and q.kind not in ("sensitive", "duty")]
 
 
 def combined(p: np.ndarray, refused: np.ndarray, hard: np.ndarray, threshold: float, confirm: float) -> np.ndarray:
